@@ -1,0 +1,1 @@
+"""Integrationsmonitor: the library the dashboard stands on (see DESIGN.md for the floors)."""

@@ -1,0 +1,105 @@
+"""The only way into the database: build it from data/, open it read-only, run named queries.
+
+The DuckDB file is a cache of data/: it is (re)built when it is missing or when the fingerprint of the
+files in data/ it was built from differs from the one stored in it.  Building writes a new file next to
+the old one and renames it into place, so a reader never sees half a database.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .catalog import load_catalog
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+QUERY_DIR = PROJECT_DIR / "queries"
+DATA_DIR = Path(os.environ.get("INTEGRATIONSMONITOR_DATA", PROJECT_DIR / "data"))
+DB_FILE = Path(os.environ.get("INTEGRATIONSMONITOR_DB", DATA_DIR / "integrationsmonitor.duckdb"))
+BUILD_STEPS = ["build_1_imported_current", "build_2_derive_shares", "build_3_facts_all", "build_4_facts"]
+INPUT_FILES = ["facts.parquet", "indicators.toml", "districts.csv", "laender.csv", "crosswalk.csv"]
+
+_build_lock = threading.Lock()
+
+
+@lru_cache(maxsize=None)
+def load_sql(name: str) -> str:
+    path = QUERY_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise KeyError(f"Unbekannte Abfrage: {name}")
+    return path.read_text(encoding="utf-8")
+
+
+def data_fingerprint(data_dir: Path = DATA_DIR) -> str:
+    digest = hashlib.sha256()
+    for name in INPUT_FILES + sorted(p.name for p in QUERY_DIR.glob("build_*.sql")):
+        path = data_dir / name if (data_dir / name).exists() else QUERY_DIR / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"missing")
+    return digest.hexdigest()
+
+
+def stored_fingerprint(db_file: Path) -> str | None:
+    if not db_file.exists():
+        return None
+    try:
+        with duckdb.connect(str(db_file), read_only=True) as con:
+            return con.execute(load_sql("meta_fingerprint")).fetchone()[0]
+    except (duckdb.Error, TypeError):
+        return None  # unreadable or from an older layout: rebuild
+
+
+def build_database(data_dir: Path = DATA_DIR, db_file: Path = DB_FILE) -> Path:
+    """Build the DuckDB file from data/ atomically (write aside, then rename)."""
+    tmp = db_file.with_name(f".{db_file.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        with duckdb.connect(str(tmp)) as con:
+            _load_tables(con, data_dir)
+            for step in BUILD_STEPS:
+                con.execute(load_sql(step))
+            con.execute(load_sql("build_5_meta"), {"fingerprint": data_fingerprint(data_dir)})
+            con.execute(load_sql("build_6_cleanup"))
+            con.execute("CHECKPOINT")
+        os.replace(tmp, db_file)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return db_file
+
+
+def _load_tables(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
+    catalog = load_catalog(data_dir / "indicators.toml")
+    con.register("catalog_frame", catalog)
+    con.execute(load_sql("load_catalog"))
+    con.unregister("catalog_frame")
+    con.execute(load_sql("load_facts"), {"path": str(data_dir / "facts.parquet")})
+    for table in ("districts", "laender", "crosswalk"):
+        con.execute(load_sql(f"load_{table}"), {"path": str(data_dir / f"{table}.csv")})
+
+
+def ensure_database(data_dir: Path = DATA_DIR, db_file: Path = DB_FILE) -> Path:
+    """Open-or-build: rebuild when data/ changed since the database was built."""
+    with _build_lock:
+        if stored_fingerprint(db_file) != data_fingerprint(data_dir):
+            build_database(data_dir, db_file)
+    return db_file
+
+
+@lru_cache(maxsize=1)
+def connection(db_file: Path = DB_FILE) -> duckdb.DuckDBPyConnection:
+    ensure_database(db_file.parent if db_file == DB_FILE else DATA_DIR, db_file)
+    return duckdb.connect(str(db_file), read_only=True)
+
+
+def run_query(name: str, **params) -> pd.DataFrame:
+    """Run queries/<name>.sql with $named parameters bound by DuckDB; a new cursor per call (thread-safe)."""
+    cursor = connection().cursor()
+    try:
+        return cursor.execute(load_sql(name), params).df()
+    finally:
+        cursor.close()

@@ -1,0 +1,544 @@
+"""GENESIS "flat file CSV" (ffcsv), as GENESIS-Online, regionalstatistik.de and the Zensus 2022 database deliver it.
+
+One observation per line, every dimension spelled out as code + label.  Two layouts exist:
+
+current (2025 on, layout "genesis_flat"): UTF-8 with BOM, English headers, ISO dates, "." as decimal mark
+
+    statistics_code;statistics_label;time_code;time_label;time;
+    1_variable_code;1_variable_label;1_variable_attribute_code;1_variable_attribute_label;   <- N groups of 4
+    …;value;value_unit;value_variable_code;value_variable_label[;value_q]                   <- value_q: quality mark
+
+2024 (layout "genesis_flat_2024"): UTF-8 without BOM, German headers, dates as 31.12.2023, "," as decimal mark,
+one value column per measure named CODE__Label__Unit (spaces in label and unit written as "_"), and with
+quality marks on, a column CODE__Label__Unit__q beside it
+
+    Statistik_Code;Statistik_Label;Zeit_Code;Zeit_Label;Zeit;
+    1_Merkmal_Code;1_Merkmal_Label;1_Auspraegung_Code;1_Auspraegung_Label;…;BEVSTD__Bevoelkerungsstand__Anzahl
+
+The region is one of the variable groups (KREISE, DLAND, DINSG, REGBEZ, GEMEIN, the Zensus GEO… variables; the
+variable code may change from line to line inside the group, e.g. DINSG/DLAND/REGBEZ/KREISE in column 1).  Its
+attribute code is the region key.  An empty attribute code means "Insgesamt" in every group; in the regional
+group that is the total over all regions of the (nationwide) database, i.e. Deutschland, so it becomes "DG".
+All other groups become dims "VAR=ATTR;…" sorted by variable code, with "GES=" for an empty (total) code.
+
+GENESIS downloads come as .csv or as .zip (large tables via background job); a zip is read in memory, never
+extracted, and refused when it looks like a zip bomb.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .common import (
+    OBS_COLUMNS,
+    QUALITY_MARKS,
+    SPECIAL_VALUES,
+    ImportRejected,
+    german_date_to_iso,
+    observations_frame,
+    parse_cell,
+    read_text,
+)
+
+# Zip limits: a GENESIS download holds one CSV; the biggest Kreis table here unzips to 33 MB.
+MAX_ZIP_MEMBERS = 20
+DEFAULT_MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
+BOMB_RATIO = 200  # CSV compresses ~20:1; a member far beyond that and large is a decompression bomb
+BOMB_MIN_BYTES = 50 * 1024 * 1024
+
+KNOWN_REGIONAL_VARIABLES = {"DINSG", "DLAND", "REGBEZ", "KREISE", "GEMEIN"}
+ZENSUS_GEO_VARIABLE = re.compile(r"^GEO[A-Z]{2}\d$")  # GEODL1, GEOBL1, GEOGM4, …
+REGION_CODE = re.compile(r"^(DG|\d{2}|\d{3}|\d{5}|\d{8}|\d{12})$")
+# Table codes as GENESIS names its downloads: 12411-01-01-4, 12531-0043, 1000A-2022, 21311-01-01-4-B, 12211-Z-11
+TABLE_CODE_IN_NAME = re.compile(r"^(\d{5}|\d{4}[A-Z])(-[0-9A-Z]{1,4})+(?=[_.\s]|$)")
+YEAR = re.compile(r"^\d{4}$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PLAIN_NUMBER = {".": r"-?\d+(?:\.\d+)?", ",": r"-?\d+(?:,\d+)?"}
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """Column names of one layout; "{n}" stands for the number of a variable group."""
+
+    layout: str
+    decimal: str
+    statistic: str
+    lead: tuple[str, ...]  # statistic code + label, time code + label, time
+    variable: str
+    group: tuple[str, ...]  # variable code + label, attribute code + label
+
+    @property
+    def time(self) -> str:
+        return self.lead[-1]
+
+    def group_columns(self, n: int) -> tuple[str, str, str, str]:
+        return tuple(name.format(n=n) for name in self.group)  # type: ignore[return-value]
+
+
+CURRENT = _Dialect(
+    layout="genesis_flat",
+    decimal=".",
+    statistic="statistics_code",
+    lead=("statistics_code", "statistics_label", "time_code", "time_label", "time"),
+    variable=r"^(\d+)_variable_code$",
+    group=("{n}_variable_code", "{n}_variable_label", "{n}_variable_attribute_code", "{n}_variable_attribute_label"),
+)
+LEGACY_2024 = _Dialect(
+    layout="genesis_flat_2024",
+    decimal=",",
+    statistic="Statistik_Code",
+    lead=("Statistik_Code", "Statistik_Label", "Zeit_Code", "Zeit_Label", "Zeit"),
+    variable=r"^(\d+)_Merkmal_Code$",
+    group=("{n}_Merkmal_Code", "{n}_Merkmal_Label", "{n}_Auspraegung_Code", "{n}_Auspraegung_Label"),
+)
+CURRENT_VALUE_COLUMNS = ("value", "value_unit", "value_variable_code", "value_variable_label")
+CURRENT_QUALITY_COLUMN = "value_q"
+
+
+@dataclass(frozen=True)
+class _ValueColumn:
+    """Where one measure's numbers stand.  measure/unit None: read them per line (current layout)."""
+
+    value: str
+    quality: str | None
+    measure: str | None
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class _Header:
+    dialect: _Dialect
+    names: list[str]
+    groups: list[int]
+    values: list[_ValueColumn]
+
+
+# ----------------------------------------------------------------------------------------------- public API
+
+
+def looks_like_genesis_flat(head: str) -> bool:
+    """True if the first line of a decoded file is the header of either ffcsv layout.
+
+    A .zip cannot be told from decoded text: route archives to read_genesis_flat by their bytes ("PK\\x03\\x04").
+    """
+    first_line = head.lstrip("\ufeff").split("\n", 1)[0]
+    names = [name.strip().strip('"') for name in first_line.split(";")]
+    return any(names[: len(dialect.lead)] == list(dialect.lead) for dialect in (CURRENT, LEGACY_2024))
+
+
+def read_genesis_flat(
+    path: Path, data: bytes | None = None, *, max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES
+) -> pd.DataFrame:
+    """Read one ffcsv file (or a zip of them) into observations; reject the whole file if any line is wrong."""
+    raw = path.read_bytes() if data is None else data
+    if raw[:4] == b"PK\x03\x04" or raw[:4] == b"PK\x05\x06":
+        members = _csv_members_of_zip(path.name, raw, max_unzipped_bytes)
+        frames = [_read_csv(name, member_data, table_hint=path.name) for name, member_data in members]
+        return pd.concat(frames, ignore_index=True)
+    return _read_csv(path.name, raw, table_hint=None)
+
+
+# ------------------------------------------------------------------------------------------------------ zip
+
+
+def _csv_members_of_zip(archive_name: str, raw: bytes, max_unzipped_bytes: int) -> list[tuple[str, bytes]]:
+    """The CSV members of a zip as ("archive.zip!member.csv", bytes), read in memory after the bomb checks."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile:
+        raise ImportRejected(
+            archive_name, "Das ZIP-Archiv ist beschädigt oder unvollständig. Bitte erneut herunterladen."
+        ) from None
+    with archive:
+        members = archive.infolist()
+        _check_zip_limits(archive_name, members, max_unzipped_bytes)
+        csv_members = [m for m in members if not m.is_dir() and m.filename.lower().endswith(".csv")]
+        if not csv_members:
+            raise ImportRejected(archive_name, "Das ZIP-Archiv enthält keine CSV-Datei.")
+        return [(f"{archive_name}!{m.filename}", _read_member(archive_name, archive, m)) for m in csv_members]
+
+
+def _check_zip_limits(archive_name: str, members: list[zipfile.ZipInfo], max_unzipped_bytes: int) -> None:
+    # The sizes in the central directory are checked before anything is decompressed; zipfile never
+    # returns more bytes than the declared size, so a member cannot lie its way past these checks.
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise ImportRejected(
+            archive_name,
+            f"Das ZIP-Archiv enthält {len(members)} Dateien; erwartet wird ein GENESIS-Download mit höchstens "
+            f"{MAX_ZIP_MEMBERS} CSV-Dateien.",
+        )
+    total = sum(m.file_size for m in members)
+    if total > max_unzipped_bytes:
+        raise ImportRejected(
+            archive_name,
+            f"Das ZIP-Archiv ist entpackt {total / 1e6:,.0f} MB groß; erlaubt sind höchstens "
+            f"{max_unzipped_bytes / 1e6:,.0f} MB.".replace(",", "."),
+        )
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if ratio > BOMB_RATIO and member.file_size > BOMB_MIN_BYTES:
+            raise ImportRejected(
+                archive_name,
+                f"„{member.filename}“ ist im ZIP-Archiv {ratio:.0f}-fach komprimiert ({member.file_size / 1e6:.0f} MB "
+                "entpackt): das ist keine CSV-Datei aus GENESIS, sondern vermutlich eine ZIP-Bombe. Import abgelehnt.",
+            )
+
+
+def _read_member(archive_name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    try:
+        with archive.open(member) as stream:
+            return stream.read(member.file_size)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as err:
+        # RuntimeError: encrypted member; NotImplementedError: unsupported compression method
+        raise ImportRejected(
+            archive_name, f"„{member.filename}“ lässt sich nicht entpacken ({err}). Bitte erneut herunterladen."
+        ) from None
+
+
+# ------------------------------------------------------------------------------------------------------ csv
+
+
+def _read_csv(file: str, raw: bytes, table_hint: str | None) -> pd.DataFrame:
+    text = _decode(file, raw)
+    names, rows, line_numbers = _split_rows(file, text)
+    header = _parse_header(file, names)
+    cells = _stripped(pd.DataFrame(rows, columns=header.names, dtype=object))
+    lines = np.asarray(line_numbers, dtype=np.int64)
+    return _observations(file, header, cells, lines, table_hint)
+
+
+def _stripped(cells: pd.DataFrame) -> pd.DataFrame:
+    """Every cell without surrounding blanks (the 2024 layout indents region labels).  Done on the distinct
+    values of each column, which are few, rather than on 100 000 cells."""
+    for name in cells.columns:
+        distinct = pd.unique(cells[name])
+        if any(text != text.strip() for text in distinct):
+            cells[name] = cells[name].map({text: text.strip() for text in distinct})
+    return cells
+
+
+def _decode(file: str, raw: bytes) -> str:
+    """common.read_text, with the full display name (zip!member) in its messages."""
+    try:
+        text, _encoding = read_text(Path("upload.csv"), raw)
+    except ImportRejected as err:
+        raise ImportRejected(file, err.reason, line=err.line, column=err.column) from None
+    return text
+
+
+def _split_rows(file: str, text: str) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header names, data rows and their 1-based line numbers; every row must have the header's width."""
+    if not text.endswith("\n"):
+        # GENESIS ends every line with a newline: without one the download broke off inside the last line.
+        raise ImportRejected(
+            file,
+            "Die Datei endet mitten in einer Zeile: sie ist vermutlich abgeschnitten. Bitte erneut herunterladen.",
+            line=text.count("\n") + 1,
+        )
+    text = text.replace("\r\n", "\n")
+    if '"' in text or "\r" in text:
+        numbered = _rows_by_csv_module(text)
+    else:
+        # ffcsv does not quote; splitting is exact then and three times faster than the csv module.
+        numbered = ((i, line.split(";")) for i, line in enumerate(text.split("\n"), start=1))
+    numbered = ((line_no, cells) for line_no, cells in numbered if cells != [""] and cells)
+    first = next(numbered, None)
+    if first is None:
+        raise ImportRejected(file, "Die Datei ist leer.")
+    names = [name.strip().strip('"').strip() for name in first[1]]
+    rows, line_numbers = [], []
+    for line_no, cells in numbered:
+        if len(cells) != len(names):
+            raise ImportRejected(
+                file,
+                f"Die Zeile hat {len(cells)} Felder, die Kopfzeile {len(names)}: die Datei ist abgeschnitten "
+                "oder verändert worden.",
+                line=line_no,
+            )
+        rows.append(cells)
+        line_numbers.append(line_no)
+    if not rows:
+        raise ImportRejected(file, "Die Datei enthält nur die Kopfzeile und keine Daten.", line=first[0])
+    return names, rows, line_numbers
+
+
+def _rows_by_csv_module(text: str):
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    start = 1
+    for cells in reader:
+        yield start, cells
+        start = reader.line_num + 1
+
+
+# --------------------------------------------------------------------------------------------------- header
+
+
+def _parse_header(file: str, names: list[str]) -> _Header:
+    dialect = {CURRENT.statistic: CURRENT, LEGACY_2024.statistic: LEGACY_2024}.get(names[0])
+    if dialect is None:
+        raise ImportRejected(
+            file,
+            "Kein GENESIS-Flat-CSV: die erste Spalte muss „statistics_code“ (aktuelles Format) oder "
+            "„Statistik_Code“ (Format 2024) heißen.",
+            line=1,
+            column=names[0][:40],
+        )
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ImportRejected(file, f"Spalten doppelt in der Kopfzeile: {', '.join(duplicates)}.", line=1)
+    _require(file, names, dialect.lead)
+    groups = _variable_groups(file, names, dialect)
+    used = set(dialect.lead) | {c for n in groups for c in dialect.group_columns(n)}
+    rest = [n for n in names if n not in used]
+    values = _current_values(file, rest) if dialect is CURRENT else _legacy_values(file, rest)
+    return _Header(dialect, names, groups, values)
+
+
+def _require(file: str, names: list[str], required) -> None:
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise ImportRejected(
+            file,
+            f"Pflichtspalte(n) fehlen: {', '.join(missing)}. Die Datei ist kein vollständiges GENESIS-Flat-CSV.",
+            line=1,
+            column=missing[0],
+        )
+
+
+def _variable_groups(file: str, names: list[str], dialect: _Dialect) -> list[int]:
+    numbers = sorted(int(m.group(1)) for m in map(re.compile(dialect.variable).match, names) if m)
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise ImportRejected(file, f"Die Merkmalsgruppen sind nicht 1…n durchnummeriert: {numbers}.", line=1)
+    for n in numbers:
+        _require(file, names, dialect.group_columns(n))
+    return numbers
+
+
+def _current_values(file: str, rest: list[str]) -> list[_ValueColumn]:
+    _require(file, rest, CURRENT_VALUE_COLUMNS)
+    known = set(CURRENT_VALUE_COLUMNS) | {CURRENT_QUALITY_COLUMN}
+    _reject_unknown(file, [n for n in rest if n not in known])
+    quality = CURRENT_QUALITY_COLUMN if CURRENT_QUALITY_COLUMN in rest else None
+    return [_ValueColumn(value="value", quality=quality, measure=None, unit=None)]
+
+
+def _legacy_values(file: str, rest: list[str]) -> list[_ValueColumn]:
+    """Value columns CODE__Label__Unit, each with an optional quality column CODE__Label__Unit__q."""
+    value_names = [n for n in rest if len(n.split("__")) >= 3 and not n.endswith("__q")]
+    quality_names = {n for n in rest if n.endswith("__q") and n[: -len("__q")] in value_names}
+    _reject_unknown(file, [n for n in rest if n not in value_names and n not in quality_names])
+    if not value_names:
+        raise ImportRejected(file, "Keine Wertspalte (CODE__Bezeichnung__Einheit) in der Kopfzeile.", line=1)
+    columns = []
+    for name in value_names:
+        parts = name.split("__")
+        quality = name + "__q" if name + "__q" in quality_names else None
+        # The 2024 layout writes spaces as "_" in column names ("Tsd._EUR"); give the unit its spaces back
+        # so it reads like value_unit in the current layout.
+        unit = parts[-1].replace("_", " ").strip()
+        columns.append(_ValueColumn(value=name, quality=quality, measure=parts[0].strip(), unit=unit))
+    return columns
+
+
+def _reject_unknown(file: str, unknown: list[str]) -> None:
+    # An unknown column might be a further value column: refuse rather than drop numbers silently.
+    if unknown:
+        raise ImportRejected(
+            file, f"Unbekannte Spalte(n) in der Kopfzeile: {', '.join(unknown)}.", line=1, column=unknown[0]
+        )
+
+
+# ------------------------------------------------------------------------------------------- observations
+
+
+def _observations(file: str, header: _Header, cells: pd.DataFrame, lines: np.ndarray, table_hint: str | None):
+    dialect = header.dialect
+    statistic = _non_empty(file, cells, dialect.statistic, lines)
+    region_group = _regional_group(file, header, cells)
+    ags, region_name = _regions(cells, dialect.group_columns(region_group))
+    dims = _dims(cells, [dialect.group_columns(n) for n in header.groups if n != region_group])
+    time, year = _times(file, cells[dialect.time], lines, dialect.time)
+    shared = {
+        "source_file": file,
+        "line": lines,
+        "layout": dialect.layout,
+        "table": _table_codes(statistic, file, table_hint),
+        "statistic": statistic.to_numpy(),
+        "ags": ags,
+        "region_name": region_name,
+        "time": time,
+        "year": year,
+        "dims": dims,
+        "stand": "",  # the ffcsv carries no data date
+        "copyright": "",  # nor an attribution line: the build step adds the database's standard line
+    }
+    parts = [_measure_part(file, cells, lines, column, dialect, shared) for column in header.values]
+    frame = pd.concat(parts, ignore_index=True)
+    if len(parts) > 1:
+        frame = frame.sort_values("line", kind="stable", ignore_index=True)  # file order, measures side by side
+    # observations_frame fixes column order and dtypes; tuples, because 100 000 dicts would cost seconds.
+    # Columns this layout has nothing for (note: remarks on published values) stay "".
+    frame = frame.reindex(columns=OBS_COLUMNS, fill_value="")
+    return observations_frame(list(frame.itertuples(index=False, name=None)))
+
+
+def _measure_part(file, cells, lines, column: _ValueColumn, dialect: _Dialect, shared: dict) -> pd.DataFrame:
+    values, flags = _values(file, cells[column.value], lines, column.value, dialect.decimal)
+    if column.quality:
+        flags = _with_quality_marks(file, flags, cells[column.quality], lines, column.quality)
+    if column.measure is None:
+        measure = _non_empty(file, cells, "value_variable_code", lines).to_numpy()
+        unit = cells["value_unit"].to_numpy()
+    else:
+        measure, unit = column.measure, column.unit
+    return pd.DataFrame({**shared, "measure": measure, "value": values, "flag": flags, "unit": unit})
+
+
+def _non_empty(file: str, cells: pd.DataFrame, column: str, lines: np.ndarray) -> pd.Series:
+    empty = np.flatnonzero((cells[column] == "").to_numpy())
+    if len(empty):
+        raise ImportRejected(
+            file, "Das Feld ist leer, muss aber einen Code enthalten.", line=int(lines[empty[0]]), column=column
+        )
+    return cells[column]
+
+
+def _regional_group(file: str, header: _Header, cells: pd.DataFrame) -> int:
+    """The variable group whose attributes are regions: a known regional variable, else region-shaped codes."""
+    known, region_shaped = [], []
+    for n in header.groups:
+        variable, _label, code, _code_label = header.dialect.group_columns(n)
+        variables = set(cells[variable].unique())
+        codes = [c for c in cells[code].unique() if c]
+        if all(v in KNOWN_REGIONAL_VARIABLES or ZENSUS_GEO_VARIABLE.match(v) for v in variables):
+            known.append(n)
+        elif codes and all(REGION_CODE.match(c) for c in codes):
+            region_shaped.append(n)
+    candidates = known or region_shaped
+    if not candidates:
+        raise ImportRejected(
+            file,
+            "Kein regionales Merkmal gefunden (z. B. KREISE, DLAND, DINSG): die Werte lassen sich keiner Region "
+            "zuordnen. Bitte die Tabelle mit regionaler Gliederung herunterladen.",
+            line=1,
+        )
+    if len(candidates) > 1:
+        raise ImportRejected(
+            file,
+            f"Mehrere regionale Merkmale (Gruppen {', '.join(map(str, candidates))}): es ist nicht eindeutig, "
+            "welches die Region der Werte ist.",
+            line=1,
+        )
+    return candidates[0]
+
+
+def _regions(cells: pd.DataFrame, group: tuple[str, str, str, str]) -> tuple[np.ndarray, np.ndarray]:
+    _variable, _label, code, code_label = group
+    codes = cells[code]
+    # Empty code = "Insgesamt" over all regions of the nationwide database: Deutschland.
+    ags = codes.where(codes != "", "DG").to_numpy()
+    return ags, cells[code_label].to_numpy()
+
+
+def _dims(cells: pd.DataFrame, groups: list[tuple[str, str, str, str]]) -> np.ndarray:
+    """"VAR=ATTR;…" sorted by variable code.  The variable of a group can change from line to line (WDGAT1 /
+    WDGAT2), so the order is worked out per distinct combination of codes, then spread over the lines."""
+    if not groups:
+        return np.full(len(cells), "", dtype=object)
+    columns = [cells[name] for variable, _label, code, _code_label in groups for name in (variable, code)]
+    index, combinations = pd.factorize(pd.MultiIndex.from_arrays(columns))
+    joined = [
+        ";".join(f"{variable}={code}" for variable, code in sorted(zip(combination[0::2], combination[1::2])))
+        for combination in combinations
+    ]
+    return np.asarray(joined, dtype=object)[index]
+
+
+def _times(file: str, column: pd.Series, lines: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """ISO date for a Stichtag (from 2024-12-31 or 31.12.2024), the year string for a year."""
+    stripped = column  # cells are stripped on load
+    parsed = {}
+    for text in stripped.unique():
+        result = _parse_time(text)
+        if result is None:
+            first = int(np.flatnonzero((stripped == text).to_numpy())[0])
+            raise ImportRejected(
+                file,
+                f"Zeitangabe „{text}“ nicht lesbar: erwartet wird ein Datum (2024-12-31 oder 31.12.2024) oder ein Jahr.",
+                line=int(lines[first]),
+                column=name,
+            )
+        parsed[text] = result
+    time = stripped.map({t: iso for t, (iso, _year) in parsed.items()}).to_numpy()
+    year = stripped.map({t: year for t, (_iso, year) in parsed.items()}).to_numpy(dtype=np.int64)
+    return time, year
+
+
+def _parse_time(text: str) -> tuple[str, int] | None:
+    if YEAR.match(text):
+        return text, int(text)
+    iso = text if ISO_DATE.match(text) else german_date_to_iso(text)
+    if iso is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return None  # 31.02.2024 and the like
+    return day.isoformat(), day.year
+
+
+def _values(file: str, column: pd.Series, lines: np.ndarray, name: str, decimal: str):
+    """(values, flags): plain numbers vectorised, special values by table, anything else through parse_cell."""
+    cells = column
+    values = np.full(len(cells), np.nan)
+    flags = np.full(len(cells), "", dtype=object)
+    plain = cells.str.fullmatch(PLAIN_NUMBER[decimal]).to_numpy(dtype=bool)
+    values[plain] = cells[plain].str.replace(",", ".", regex=False).astype(float).to_numpy()
+    special = cells.isin(list(SPECIAL_VALUES)).to_numpy()
+    flags[special] = cells[special].to_numpy()
+    for i in np.flatnonzero(~plain & ~special):
+        try:
+            value, flag = parse_cell(cells.iat[i], decimal=decimal)
+        except ValueError as err:
+            raise ImportRejected(file, f"Kein Zahlenwert: {err}.", line=int(lines[i]), column=name) from None
+        values[i] = np.nan if value is None else value
+        flags[i] = flag
+    return values, flags
+
+
+def _with_quality_marks(file: str, flags: np.ndarray, column: pd.Series, lines: np.ndarray, name: str) -> np.ndarray:
+    """A quality mark travels with a usable value; a special value's own flag wins over it."""
+    marks = column
+    unknown = np.flatnonzero(((marks != "") & ~marks.isin(list(QUALITY_MARKS))).to_numpy())
+    if len(unknown):
+        i = int(unknown[0])
+        raise ImportRejected(
+            file,
+            f"Unbekanntes Qualitätskennzeichen „{marks.iat[i]}“ (bekannt: {', '.join(QUALITY_MARKS)}).",
+            line=int(lines[i]),
+            column=name,
+        )
+    flags = flags.copy()
+    take = ((marks != "").to_numpy()) & (flags == "")
+    flags[take] = marks.to_numpy()[take]
+    return flags
+
+
+def _table_codes(statistic: pd.Series, file: str, table_hint: str | None) -> np.ndarray:
+    """The table code from the file name (member name first, then archive name) if it belongs to the
+    statistic of the line (12411-01-01-4 for 12411); else the statistic code, as OBS_COLUMNS asks."""
+    names = [name.rsplit("!", 1)[-1].rsplit("/", 1)[-1] for name in (file, table_hint) if name]
+    code = next((m.group(0) for m in map(TABLE_CODE_IN_NAME.match, names) if m), None)
+    if code is None:
+        return statistic.to_numpy()
+    belongs = statistic.map({s: code.startswith(s + "-") for s in statistic.unique()}).to_numpy(dtype=bool)
+    return np.where(belongs, code, statistic.to_numpy()).astype(object)

@@ -1,0 +1,9 @@
+-- Canonical facts for the command line (`python -m monitoring facts`): current values only, values as plain
+-- numbers, NULL where a special value stands (its symbol is in flag).
+-- Parameters: $ags, $indicator, $year — each NULL for "all".
+SELECT ags, indicator, year, period, breakdown, category, value, flag, basis, is_break, source, stand, licence, attribution
+FROM facts
+WHERE ($ags IS NULL OR ags = $ags)
+  AND ($indicator IS NULL OR indicator = $indicator)
+  AND ($year IS NULL OR year = $year)
+ORDER BY indicator, ags, period, breakdown, category

@@ -1,0 +1,3 @@
+-- Load data/crosswalk.csv (written by the build from the BKG/BBSR files) into the database, all columns as text.
+-- Parameters: $path = the CSV file.
+CREATE TABLE crosswalk AS SELECT * FROM read_csv($path, header = true, all_varchar = true)
