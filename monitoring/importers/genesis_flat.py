@@ -208,22 +208,15 @@ def _read_member(archive_name: str, archive: zipfile.ZipFile, member: zipfile.Zi
 
 
 def _read_csv(file: str, raw: bytes, table_hint: str | None) -> pd.DataFrame:
-    text = _decode(file, raw)
-    names, rows, line_numbers = _split_rows(file, text)
-    header = _parse_header(file, names)
+    numbered = _numbered_rows(file, _decode(file, raw))
+    header_line, names = next(numbered, (1, None))
+    if names is None:
+        raise ImportRejected(file, "Die Datei ist leer.")
+    header = _parse_header(file, [name.strip().strip('"').strip() for name in names])
+    rows, line_numbers = _data_rows(file, numbered, len(header.names), header_line)
     cells = _stripped(pd.DataFrame(rows, columns=header.names, dtype=object))
     lines = np.asarray(line_numbers, dtype=np.int64)
     return _observations(file, header, cells, lines, table_hint)
-
-
-def _stripped(cells: pd.DataFrame) -> pd.DataFrame:
-    """Every cell without surrounding blanks (the 2024 layout indents region labels).  Done on the distinct
-    values of each column, which are few, rather than on 100 000 cells."""
-    for name in cells.columns:
-        distinct = pd.unique(cells[name])
-        if any(text != text.strip() for text in distinct):
-            cells[name] = cells[name].map({text: text.strip() for text in distinct})
-    return cells
 
 
 def _decode(file: str, raw: bytes) -> str:
@@ -235,8 +228,8 @@ def _decode(file: str, raw: bytes) -> str:
     return text
 
 
-def _split_rows(file: str, text: str) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header names, data rows and their 1-based line numbers; every row must have the header's width."""
+def _numbered_rows(file: str, text: str):
+    """(1-based line number, cells) of every non-blank line."""
     if not text.endswith("\n"):
         # GENESIS ends every line with a newline: without one the download broke off inside the last line.
         raise ImportRejected(
@@ -250,25 +243,35 @@ def _split_rows(file: str, text: str) -> tuple[list[str], list[list[str]], list[
     else:
         # ffcsv does not quote; splitting is exact then and three times faster than the csv module.
         numbered = ((i, line.split(";")) for i, line in enumerate(text.split("\n"), start=1))
-    numbered = ((line_no, cells) for line_no, cells in numbered if cells != [""] and cells)
-    first = next(numbered, None)
-    if first is None:
-        raise ImportRejected(file, "Die Datei ist leer.")
-    names = [name.strip().strip('"').strip() for name in first[1]]
+    return ((line_no, cells) for line_no, cells in numbered if cells and cells != [""])
+
+
+def _data_rows(file: str, numbered, width: int, header_line: int) -> tuple[list[list[str]], list[int]]:
+    """The data rows and their line numbers; every row must have the header's width."""
     rows, line_numbers = [], []
     for line_no, cells in numbered:
-        if len(cells) != len(names):
+        if len(cells) != width:
             raise ImportRejected(
                 file,
-                f"Die Zeile hat {len(cells)} Felder, die Kopfzeile {len(names)}: die Datei ist abgeschnitten "
+                f"Die Zeile hat {len(cells)} Felder, die Kopfzeile {width}: die Datei ist abgeschnitten "
                 "oder verändert worden.",
                 line=line_no,
             )
         rows.append(cells)
         line_numbers.append(line_no)
     if not rows:
-        raise ImportRejected(file, "Die Datei enthält nur die Kopfzeile und keine Daten.", line=first[0])
-    return names, rows, line_numbers
+        raise ImportRejected(file, "Die Datei enthält nur die Kopfzeile und keine Daten.", line=header_line)
+    return rows, line_numbers
+
+
+def _stripped(cells: pd.DataFrame) -> pd.DataFrame:
+    """Every cell without surrounding blanks (the 2024 layout indents region labels).  Done on the distinct
+    values of each column, which are few, rather than on 100 000 cells."""
+    for name in cells.columns:
+        distinct = pd.unique(cells[name])
+        if any(text != text.strip() for text in distinct):
+            cells[name] = cells[name].map({text: text.strip() for text in distinct})
+    return cells
 
 
 def _rows_by_csv_module(text: str):

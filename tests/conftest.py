@@ -1,0 +1,40 @@
+"""Shared fixtures: where the real official exports are, and a database built from the committed data/."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+RAW_DIR = Path(os.environ.get("INTEGRATIONSMONITOR_RAW", PROJECT_DIR.parent / "shared" / "data" / "raw"))
+
+
+@pytest.fixture(scope="session")
+def raw_dir() -> Path:
+    if not RAW_DIR.is_dir():
+        pytest.skip(f"Rohdaten nicht vorhanden ({RAW_DIR}): ../shared liegt nicht neben dem Projekt")
+    return RAW_DIR
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory):
+    """A DuckDB file built from the committed data/ into a temporary place (the real one stays untouched)."""
+    from monitoring import db
+
+    path = tmp_path_factory.mktemp("db") / "test.duckdb"
+    db.build_database(db.DATA_DIR, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sql(built_db):
+    """Run a SQL string against the test database (tests only; the product goes through queries/*.sql)."""
+    import duckdb
+
+    con = duckdb.connect(str(built_db), read_only=True)
+
+    def run(statement: str, **params):
+        return con.cursor().execute(statement, params).df()
+
+    return run
