@@ -194,6 +194,9 @@ def _read_table(export: _Export, lines: list[tuple[int, list[str]]], position: i
     export.header_line, export.columns = lines[position]
     if not all(export.columns):
         raise ImportRejected(export.file, "Die Tabellenkopfzeile hat eine leere Spalte.", line=export.header_line)
+    if len(set(export.columns)) < len(export.columns):
+        # Columns are known only by their header text: two equal headers could not be told apart.
+        raise ImportRejected(export.file, "Zwei Spalten haben dieselbe Überschrift.", line=export.header_line)
     position += 1
     while position < len(lines) and not _is_blank(lines[position][1]) and not _is_footer(lines[position][1]):
         line_no, cells = lines[position]

@@ -180,17 +180,23 @@ def _check_zip_limits(archive_name: str, members: list[zipfile.ZipInfo], max_unz
     if total > max_unzipped_bytes:
         raise ImportRejected(
             archive_name,
-            f"Das ZIP-Archiv ist entpackt {total / 1e6:,.0f} MB groß; erlaubt sind höchstens "
-            f"{max_unzipped_bytes / 1e6:,.0f} MB.".replace(",", "."),
+            f"Das ZIP-Archiv ist entpackt {_megabytes(total)} groß; erlaubt sind höchstens "
+            f"{_megabytes(max_unzipped_bytes)}.",
         )
     for member in members:
         ratio = member.file_size / max(member.compress_size, 1)
         if ratio > BOMB_RATIO and member.file_size > BOMB_MIN_BYTES:
             raise ImportRejected(
                 archive_name,
-                f"„{member.filename}“ ist im ZIP-Archiv {ratio:.0f}-fach komprimiert ({member.file_size / 1e6:.0f} MB "
+                f"„{member.filename}“ ist im ZIP-Archiv {ratio:.0f}-fach komprimiert ({_megabytes(member.file_size)} "
                 "entpackt): das ist keine CSV-Datei aus GENESIS, sondern vermutlich eine ZIP-Bombe. Import abgelehnt.",
             )
+
+
+def _megabytes(size: int) -> str:
+    """German number format for a message: 1536000000 -> "1.536 MB", 2500 -> "0,003 MB"."""
+    text = f"{size / 1e6:,.0f}" if size >= 1e6 else f"{size / 1e6:.3f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".") + " MB"
 
 
 def _read_member(archive_name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
