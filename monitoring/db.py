@@ -21,7 +21,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 QUERY_DIR = PROJECT_DIR / "queries"
 DATA_DIR = Path(os.environ.get("INTEGRATIONSMONITOR_DATA", PROJECT_DIR / "data"))
 DB_FILE = Path(os.environ.get("INTEGRATIONSMONITOR_DB", DATA_DIR / "integrationsmonitor.duckdb"))
-BUILD_STEPS = ["build_1_imported_current", "build_2_derive_shares", "build_3_facts_all", "build_4_facts"]
+BUILD_STEPS = ["build_1_imported_current", "build_2_derive_shares", "build_3_facts_all", "build_4_facts", "build_7_regions"]
 INPUT_FILES = ["facts.parquet", "indicators.toml", "districts.csv", "laender.csv", "crosswalk.csv"]
 
 _build_lock = threading.Lock()

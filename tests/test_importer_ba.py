@@ -31,7 +31,8 @@ COPYRIGHT = "© Statistik der Bundesagentur für Arbeit"
 
 
 def each_export():
-    return pytest.mark.parametrize("name", BA_FILES or [pytest.param("-", marks=pytest.mark.skip(reason=RAW_MISSING))])
+    absent = [pytest.param("-", marks=pytest.mark.skip(reason=RAW_MISSING))]
+    return pytest.mark.parametrize("name", BA_FILES or absent)
 
 
 @functools.lru_cache(maxsize=None)
@@ -117,11 +118,10 @@ def test_women_and_men_add_up():
 @needs_raw
 def test_category_values_take_the_year_from_the_header():
     frame = imported("2015_arbeitslose_ausländer_nachaltersgruppe.csv")
-    count = one(frame, dims="Merkmal=unter 25 Jahre;Staatsangehörigkeit=Ausländer", measure="Arbeitslose | JD Arbeitslose")
-    assert (count["value"], count["unit"], count["line"], count["time"], count["year"]) == (45878, "Anzahl", 11, "2015", 2015)
-    share = one(
-        frame, dims="Merkmal=unter 25 Jahre;Staatsangehörigkeit=Ausländer", measure="Arbeitslose | Anteil an Insgesamt in %"
-    )
+    under_25 = "Merkmal=unter 25 Jahre;Staatsangehörigkeit=Ausländer"
+    count = one(frame, dims=under_25, measure="Arbeitslose | JD Arbeitslose")  # line 11: "unter 25 Jahre";"45.878";"8"
+    assert count[["value", "unit", "line", "time", "year"]].tolist() == [45878, "Anzahl", 11, "2015", 2015]
+    share = one(frame, dims=under_25, measure="Arbeitslose | Anteil an Insgesamt in %")
     assert (share["value"], share["unit"]) == (8, "Prozent")
     academics = one(
         imported("2024_beschäftigte_insgesamt_nachberufsabschluss.csv"),
@@ -166,7 +166,8 @@ def export(
         period,
         '"Datenstand";"April 2025"',
         indicator,
-        '"StaatsangehörigkeitEs werden Grafiken und Daten nur zu denjenigen Staatsangehörigkeiten angezeigt.";"Ausländer"',
+        '"StaatsangehörigkeitEs werden Grafiken und Daten nur zu denjenigen Staatsangehörigkeiten angezeigt, '
+        'bei denen eine ausreichend gesicherte Datenlage besteht.";"Ausländer"',
         '""',
         '"Hinweise:";"Bei den Jahreszahlen handelt es sich um Jahresdurchschnitte."',
         '""',
@@ -335,3 +336,9 @@ def test_mixed_encoding(tmp_path):
     err = rejected(path)
     assert_names_file_and_line(err, "gemischt.csv", 6)
     assert "Zeichenkodierung" in err.reason
+
+
+def test_two_columns_with_the_same_header(tmp_path):
+    table = ['"Berichtsjahr ";"Arbeitslose ";"Arbeitslose"', '"2024";"1";"2"']
+    err = rejected(write(tmp_path, "doppelt.csv", export(table)))
+    assert_names_file_and_line(err, "doppelt.csv", 10)

@@ -36,7 +36,8 @@ REGION = re.compile(r"^(DG|\d{2}|\d{3}|\d{5}|\d{8}|\d{12})$")
 
 
 def each_flat_file():
-    return pytest.mark.parametrize("name", FLAT_FILES or [pytest.param("-", marks=pytest.mark.skip(reason=RAW_MISSING))])
+    absent = [pytest.param("-", marks=pytest.mark.skip(reason=RAW_MISSING))]
+    return pytest.mark.parametrize("name", FLAT_FILES or absent)
 
 
 @functools.lru_cache(maxsize=None)
@@ -288,11 +289,12 @@ LEGACY_HEADER = (
     "1_Auspraegung_Code;1_Auspraegung_Label;     FLC006__Gebietsflaeche__qkm;FLC006__Gebietsflaeche__qkm__q;"
     "KAU001__Kaufsumme__Tsd._EUR"
 )
+LEGACY_LEAD = "11111;Feststellung des Gebietsstands;STAG;Stichtag;31.12.2022;DLAND;Bundesländer"
 MINIMAL_LEGACY = (
     LEGACY_HEADER
-    + "\n11111;Feststellung des Gebietsstands;STAG;Stichtag;31.12.2022;DLAND;Bundesländer;08;  Baden-Württemberg;35747,85;p;12"
-    + "\n11111;Feststellung des Gebietsstands;STAG;Stichtag;31.12.2022;DLAND;Bundesländer;02;  Hamburg;755,09;;x"
-    + "\n11111;Feststellung des Gebietsstands;STAG;Stichtag;31.12.2022;DLAND;Bundesländer;;Insgesamt;357595,99;;1.234,5"
+    + f"\n{LEGACY_LEAD};08;  Baden-Württemberg;35747,85;p;12"
+    + f"\n{LEGACY_LEAD};02;  Hamburg;755,09;;x"
+    + f"\n{LEGACY_LEAD};;Insgesamt;357595,99;;1.234,5"  # empty regional code: Insgesamt
     + "\n"
 ).encode("utf-8")
 
@@ -488,6 +490,13 @@ def test_no_regional_variable(tmp_path):
     data = current_file(current_row("GESW", "", "1", region="GES"), current_row("GESM", "", "2", region="GES"))
     err = rejected(write(tmp_path, "ohne_region.csv", data))
     assert "regionales Merkmal" in err.reason
+
+
+def test_duplicate_line(tmp_path):
+    data = current_file(current_row("DG", "", "1"), current_row("08", "GESW", "2"), current_row("08", "GESW", "3"))
+    err = rejected(write(tmp_path, "doppelt.csv", data))
+    assert_names_file_and_line(err, "doppelt.csv", 4)
+    assert "Zeile 3" in err.reason and "GES=GESW" in err.reason
 
 
 def test_empty_measure_code(tmp_path):

@@ -85,46 +85,52 @@ def read_ba_migration(path: Path, data: bytes | None = None) -> pd.DataFrame:
     """Read one BA migration export into observations; reject it whole if any part is wrong."""
     text, _encoding = read_text(path, data)
     export = _split(path.name, text)
-    ags = _ags(export)
-    stand = _stand(export)
-    nationality = export.facts[NATIONALITY]
-    indicator = export.facts["Indikator"]
-    first_column = export.columns[0]
-    rows_are_periods = first_column.startswith(PERIOD_COLUMNS)
+    same_for_all = _file_fields(export)
+    rows_are_periods = export.columns[0].startswith(PERIOD_COLUMNS)
     header_period = None if rows_are_periods else _header_period(export)
     records = []
     for line_no, cells in export.rows:
-        label = cells[0]
-        if rows_are_periods:
-            time, year = _row_period(export.file, label, line_no, first_column)
-            dims = f"{NATIONALITY}={nationality}"
-        else:
-            time, year = header_period
-            dims = ";".join(sorted([f"{NATIONALITY}={nationality}", f"{first_column}={label}"]))
+        time, year, dims = _row_keys(export, line_no, cells[0], header_period)
         for column, cell in zip(export.columns[1:], cells[1:]):
             value, flag = _number(export.file, cell, line_no, column)
             records.append(
                 {
-                    "source_file": export.file,
+                    **same_for_all,
                     "line": line_no,
-                    "layout": LAYOUT,
-                    "table": TABLE,
-                    "statistic": STATISTIC,
-                    "ags": ags,
-                    "region_name": export.facts["Region"],
                     "time": time,
                     "year": year,
-                    "measure": f"{indicator} | {column}",
+                    "measure": f"{export.facts['Indikator']} | {column}",
                     "dims": dims,
                     "value": value,
                     "flag": flag,
                     "unit": "Prozent" if "%" in column else "Anzahl",  # "Anteil an Insgesamt in %"
-                    "stand": stand,
-                    "copyright": export.copyright or COPYRIGHT,
-                    "note": "",
                 }
             )
     return observations_frame(records)
+
+
+def _file_fields(export: _Export) -> dict:
+    return {
+        "source_file": export.file,
+        "layout": LAYOUT,
+        "table": TABLE,
+        "statistic": STATISTIC,
+        "ags": _ags(export),
+        "region_name": export.facts["Region"],
+        "stand": _stand(export),
+        "copyright": export.copyright or COPYRIGHT,
+        "note": "",
+    }
+
+
+def _row_keys(export: _Export, line_no: int, label: str, header_period) -> tuple[str, int, str]:
+    """(time, year, dims) of a table row: a period row of a time series, or a category of the header's period."""
+    nationality = f"{NATIONALITY}={export.facts[NATIONALITY]}"
+    if header_period is None:
+        time, year = _row_period(export.file, label, line_no, export.columns[0])
+        return time, year, nationality
+    time, year = header_period
+    return time, year, ";".join(sorted([nationality, f"{export.columns[0]}={label}"]))
 
 
 # ------------------------------------------------------------------------------------------------ structure
@@ -137,7 +143,8 @@ def _split(file: str, text: str) -> _Export:
     if not lines or not looks_like_ba_migration(text):
         raise ImportRejected(
             file,
-            "Kein Export der BA-Statistik zur Migration: die erste Zeile muss „Region“ und „Regionsschlüssel:“ enthalten.",
+            "Kein Export der BA-Statistik zur Migration: die erste Zeile muss „Region“ und "
+            "„Regionsschlüssel:“ enthalten.",
             line=1,
         )
     position = _read_header_block(export, lines)
@@ -267,10 +274,11 @@ def _header_period(export: _Export) -> tuple[str, int]:
         period = _parse_period(export.facts.get(key, ""))
         if period:
             return period
+    found = export.facts.get("Berichtsmonat", "")
     raise ImportRejected(
         export.file,
         "Der Berichtszeitraum fehlt: weder die Tabelle (erste Spalte „Berichtsjahr“) noch der Kopf "
-        f"(„Berichtsjahr“/„Berichtsmonat“) nennt ein Jahr (gefunden: „{export.facts.get('Berichtsmonat', '')}“).",
+        f"(„Berichtsjahr“/„Berichtsmonat“) nennt ein Jahr (gefunden: „{found}“).",
         line=export.header_line,
     )
 

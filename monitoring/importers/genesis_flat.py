@@ -188,8 +188,9 @@ def _check_zip_limits(archive_name: str, members: list[zipfile.ZipInfo], max_unz
         if ratio > BOMB_RATIO and member.file_size > BOMB_MIN_BYTES:
             raise ImportRejected(
                 archive_name,
-                f"„{member.filename}“ ist im ZIP-Archiv {ratio:.0f}-fach komprimiert ({_megabytes(member.file_size)} "
-                "entpackt): das ist keine CSV-Datei aus GENESIS, sondern vermutlich eine ZIP-Bombe. Import abgelehnt.",
+                f"„{member.filename}“ ist im ZIP-Archiv {ratio:.0f}-fach komprimiert "
+                f"({_megabytes(member.file_size)} entpackt): das ist keine CSV-Datei aus GENESIS, sondern "
+                "vermutlich eine ZIP-Bombe. Import abgelehnt.",
             )
 
 
@@ -214,13 +215,16 @@ def _read_member(archive_name: str, archive: zipfile.ZipFile, member: zipfile.Zi
 
 
 def _read_csv(file: str, raw: bytes, table_hint: str | None) -> pd.DataFrame:
-    numbered = _numbered_rows(file, _decode(file, raw))
+    text = _decode(file, raw)
+    numbered = _numbered_rows(file, text)
     header_line, names = next(numbered, (1, None))
     if names is None:
         raise ImportRejected(file, "Die Datei ist leer.")
     header = _parse_header(file, [name.strip().strip('"').strip() for name in names])
     rows, line_numbers = _data_rows(file, numbered, len(header.names), header_line)
-    cells = _stripped(pd.DataFrame(rows, columns=header.names, dtype=object))
+    cells = pd.DataFrame(rows, columns=header.names, dtype=object)
+    if _may_hold_padded_cells(text):
+        cells = _stripped(cells)
     lines = np.asarray(line_numbers, dtype=np.int64)
     return _observations(file, header, cells, lines, table_hint)
 
@@ -268,6 +272,12 @@ def _data_rows(file: str, numbered, width: int, header_line: int) -> tuple[list[
     if not rows:
         raise ImportRejected(file, "Die Datei enthält nur die Kopfzeile und keine Daten.", line=header_line)
     return rows, line_numbers
+
+
+def _may_hold_padded_cells(text: str) -> bool:
+    """Whether any cell can begin or end with a blank; the current layout has none, and looking costs less
+    than stripping."""
+    return any(pad in text for pad in ("; ", " ;", "\n ", " \n", " \r", "\t", "\u00a0", '" ', ' "'))
 
 
 def _stripped(cells: pd.DataFrame) -> pd.DataFrame:
@@ -342,7 +352,7 @@ def _current_values(file: str, rest: list[str]) -> list[_ValueColumn]:
 
 def _legacy_values(file: str, rest: list[str]) -> list[_ValueColumn]:
     """Value columns CODE__Label__Unit, each with an optional quality column CODE__Label__Unit__q."""
-    value_names = [n for n in rest if len(n.split("__")) >= 3 and not n.endswith("__q")]
+    value_names = [n for n in rest if len(n.split("__")) >= 3 and n.split("__")[0] and not n.endswith("__q")]
     quality_names = {n for n in rest if n.endswith("__q") and n[: -len("__q")] in value_names}
     _reject_unknown(file, [n for n in rest if n not in value_names and n not in quality_names])
     if not value_names:
@@ -394,10 +404,26 @@ def _observations(file: str, header: _Header, cells: pd.DataFrame, lines: np.nda
     frame = pd.concat(parts, ignore_index=True)
     if len(parts) > 1:
         frame = frame.sort_values("line", kind="stable", ignore_index=True)  # file order, measures side by side
+    _reject_duplicates(file, frame)
     # observations_frame fixes column order and dtypes; tuples, because 100 000 dicts would cost seconds.
     # Columns this layout has nothing for (note: remarks on published values) stay "".
     frame = frame.reindex(columns=OBS_COLUMNS, fill_value="")
     return observations_frame(list(frame.itertuples(index=False, name=None)))
+
+
+def _reject_duplicates(file: str, frame: pd.DataFrame) -> None:
+    """Two lines for the same region, time, measure and dims would contradict each other (or count twice)."""
+    key = ["ags", "time", "measure", "dims"]
+    repeated = np.flatnonzero(frame.duplicated(key).to_numpy())
+    if len(repeated):
+        second = frame.iloc[repeated[0]]
+        first = frame[(frame[key] == second[key]).all(axis=1)].iloc[0]
+        raise ImportRejected(
+            file,
+            f"Doppelte Angabe: Region {second['ags']}, {second['time']}, {second['measure']} "
+            f"({second['dims'] or 'ohne weitere Merkmale'}) steht schon in Zeile {first['line']}.",
+            line=int(second["line"]),
+        )
 
 
 def _measure_part(file, cells, lines, column: _ValueColumn, dialect: _Dialect, shared: dict) -> pd.DataFrame:
@@ -463,13 +489,17 @@ def _dims(cells: pd.DataFrame, groups: list[tuple[str, str, str, str]]) -> np.nd
     WDGAT2), so the order is worked out per distinct combination of codes, then spread over the lines."""
     if not groups:
         return np.full(len(cells), "", dtype=object)
-    columns = [cells[name] for variable, _label, code, _code_label in groups for name in (variable, code)]
-    index, combinations = pd.factorize(pd.MultiIndex.from_arrays(columns))
-    joined = [
-        ";".join(f"{variable}={code}" for variable, code in sorted(zip(combination[0::2], combination[1::2])))
-        for combination in combinations
-    ]
-    return np.asarray(joined, dtype=object)[index]
+    columns = [cells[name].to_numpy() for variable, _label, code, _code_label in groups for name in (variable, code)]
+    combination = np.zeros(len(cells), dtype=np.int64)
+    for column in columns:  # number the distinct combinations, one column at a time
+        codes, distinct = pd.factorize(column)
+        combination, _ = pd.factorize(combination * len(distinct) + codes)
+    _, first_lines = np.unique(combination, return_index=True)
+    joined = []
+    for row in first_lines:  # combination k first occurs at first_lines[k]
+        pairs = sorted(zip((c[row] for c in columns[0::2]), (c[row] for c in columns[1::2])))
+        joined.append(";".join(f"{variable}={code}" for variable, code in pairs))
+    return np.asarray(joined, dtype=object)[combination]
 
 
 def _times(file: str, column: pd.Series, lines: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -482,7 +512,8 @@ def _times(file: str, column: pd.Series, lines: np.ndarray, name: str) -> tuple[
             first = int(np.flatnonzero((stripped == text).to_numpy())[0])
             raise ImportRejected(
                 file,
-                f"Zeitangabe „{text}“ nicht lesbar: erwartet wird ein Datum (2024-12-31 oder 31.12.2024) oder ein Jahr.",
+                f"Zeitangabe „{text}“ nicht lesbar: erwartet wird ein Datum (2024-12-31 oder 31.12.2024) "
+                "oder ein Jahr.",
                 line=int(lines[first]),
                 column=name,
             )

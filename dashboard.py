@@ -1,0 +1,27 @@
+"""Integrationsmonitor — the frame: page config, shared filters (in the URL), navigation, footer.
+
+Run: streamlit run dashboard.py
+"""
+import streamlit as st
+
+from monitoring import ui
+
+st.set_page_config(page_title="Integrationsmonitor", page_icon=":material/monitoring:", layout="wide")
+
+st.session_state["filters"] = ui.sidebar_filters()
+
+FIELD_PAGES = [
+    st.Page(f"pages/{field['slug']}.py", title=field["name"], icon=field["icon"], url_path=field["slug"])
+    for field in ui.fields().values()
+]
+navigation = st.navigation(
+    {
+        "Monitoring": [st.Page("pages/ueberblick.py", title="Überblick", icon=":material/dashboard:",
+                               url_path="ueberblick", default=True)],
+        "Handlungsfelder": FIELD_PAGES,
+        "Daten": [st.Page("pages/daten_methodik.py", title="Daten & Methodik", icon=":material/description:",
+                          url_path="daten-methodik")],
+    }
+)
+navigation.run()
+ui.footer()

@@ -1,0 +1,410 @@
+"""The thin Streamlit layer: shared filters (bound to the URL), cached queries and the cards pages are made of.
+
+Everything with `st.` lives here, in dashboard.py and in pages/; the rest of the package is plain Python.
+Pages call these helpers top to bottom in the order the screen shows them.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from . import charts, export, fmt
+from .catalog import load_catalog, load_fields
+from .db import PROJECT_DIR, run_query
+
+SETTINGS_FILE = PROJECT_DIR / ".streamlit" / "integrationsmonitor.toml"
+MAX_BENCHMARK_DISTRICTS = 5
+LAND, GERMANY = "land", "de"  # tokens in the benchmark filter, independent of the chosen district's Land
+PLOTLY_CONFIG = {"displaylogo": False, "locale": "de", "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+DIRECTION_TO_DELTA_COLOR = {"higher_better": "normal", "lower_better": "inverse", "neutral": "off"}
+
+
+# ── data access ──────────────────────────────────────────────────────────────────────────────────
+
+@st.cache_data(ttl=3600, max_entries=2000, show_spinner=False)
+def query(name: str, **params) -> pd.DataFrame:
+    """Cached named query; tuples become lists (DuckDB binds lists, the cache needs hashable arguments)."""
+    bound = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
+    return run_query(name, **bound)
+
+
+@st.cache_data(show_spinner=False)
+def catalog() -> pd.DataFrame:
+    return load_catalog().set_index("id", drop=False)
+
+
+@st.cache_data(show_spinner=False)
+def fields() -> dict[str, dict]:
+    return load_fields()
+
+
+def indicator(indicator_id: str) -> pd.Series:
+    return catalog().loc[indicator_id]
+
+
+# ── shared filters ───────────────────────────────────────────────────────────────────────────────
+
+@dataclass(frozen=True)
+class Filters:
+    kreis: str
+    kreis_name: str
+    land: str
+    land_name: str
+    benchmarks: tuple[str, ...]  # AGS codes in chart order after the district: Land, Germany, other districts
+    year_from: int
+    year_to: int
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return (self.kreis, *self.benchmarks)
+
+    def describe(self) -> str:
+        names = ", ".join(region_name(a) for a in self.benchmarks) or "keine"
+        return f"Kreis: {self.kreis_name} ({self.kreis}); Vergleich: {names}; Zeitraum: {self.year_from}–{self.year_to}"
+
+
+def settings() -> dict:
+    """Installation settings (.streamlit/integrationsmonitor.toml); the environment may override the district."""
+    values = {}
+    if SETTINGS_FILE.is_file():
+        values = tomllib.loads(SETTINGS_FILE.read_text(encoding="utf-8")).get("dashboard", {})
+    if os.environ.get("INTEGRATIONSMONITOR_KREIS"):
+        values["default_kreis"] = os.environ["INTEGRATIONSMONITOR_KREIS"]
+    return values
+
+
+def districts() -> pd.DataFrame:
+    return query("districts").set_index("ags", drop=False)
+
+
+def region_name(ags: str) -> str:
+    if ags in districts().index:
+        return districts().loc[ags, "label"]
+    return {"DG": "Deutschland"}.get(ags) or query_region_names().get(ags, ags)
+
+
+@st.cache_data(show_spinner=False)
+def query_region_names() -> dict[str, str]:
+    frame = districts()
+    return dict(zip(frame["land_ags"], frame["land_name"]))
+
+
+def sidebar_filters() -> Filters:
+    """District, benchmarks and period in the sidebar; all three live in the URL (kreis, vergleich, zeitraum)."""
+    table = districts()
+    options = table.index.tolist()
+    default_kreis = settings().get("default_kreis", options[0])
+    if default_kreis not in options:
+        default_kreis = options[0]
+    _note_invalid_url_values(options)
+    first, last = (int(v) for v in query("year_range").iloc[0])
+    with st.sidebar:
+        kreis = st.selectbox("Kreis", options, index=options.index(default_kreis), key="kreis", bind="query-params",
+                             format_func=lambda a: table.loc[a, "label"], help="Der Kreis, um den es geht.")
+        land_ags, land_name = table.loc[kreis, "land_ags"], table.loc[kreis, "land_name"]
+        chosen = st.multiselect(
+            "Vergleich", [LAND, GERMANY, *options], default=[LAND, GERMANY], key="vergleich", bind="query-params",
+            format_func=lambda a: {LAND: f"Land ({land_name})", GERMANY: "Deutschland"}.get(a) or table.loc[a, "label"],
+            max_selections=MAX_BENCHMARK_DISTRICTS + 2,
+            help="Land und Deutschland sowie bis zu fünf weitere Kreise.",
+        )
+        year_from, year_to = st.slider("Zeitraum", first, last, (first, last), key="zeitraum", bind="query-params")
+    benchmarks = tuple(dict.fromkeys(land_ags if a == LAND else "DG" if a == GERMANY else a for a in chosen if a != kreis))
+    return Filters(kreis, table.loc[kreis, "label"], land_ags, land_name, benchmarks, year_from, year_to)
+
+
+def _note_invalid_url_values(options: list[str]) -> None:
+    """An unknown district in a shared link falls back to the default — visibly, never with an exception."""
+    params = st.query_params
+    bad = []
+    if "kreis" in params and params.get("kreis") not in options:
+        bad.append(f"Kreis „{params.get('kreis')}“")
+    for value in params.get_all("vergleich"):
+        if value not in options and value not in (LAND, GERMANY):
+            bad.append(f"Vergleich „{value}“")
+    if bad:
+        st.session_state["url_note"] = ", ".join(bad)
+    if st.session_state.get("url_note"):
+        st.sidebar.warning(f"Unbekannte Angabe im Link ignoriert: {st.session_state['url_note']}. Es gilt die Voreinstellung.",
+                           icon=":material/link_off:")
+
+
+def current_filters() -> Filters:
+    return st.session_state["filters"]
+
+
+# ── page building blocks ─────────────────────────────────────────────────────────────────────────
+
+def page_header(field: dict) -> None:
+    filters = current_filters()
+    st.title(f"{field['name']} – {filters.kreis_name}")
+    st.write(field["intro"])
+
+
+def data_note(field: dict) -> None:
+    if field.get("data_note"):
+        st.info(field["data_note"], icon=":material/info:")
+
+
+def own_figures(field: dict) -> None:
+    if not field.get("own_figures"):
+        return
+    with st.expander("Was der Kreis selbst beisteuern kann", icon=":material/edit_note:", expanded=not field["tiles"]):
+        st.markdown("\n".join(f"- {item}" for item in field["own_figures"]))
+
+
+def _split_tile(spec: str) -> tuple[str, str]:
+    indicator_id, _, category = spec.partition(":")
+    return indicator_id, category
+
+
+def key_figures(field: dict) -> None:
+    """One tile per key indicator: latest value, change, difference to the Land, a small trend."""
+    if not field["tiles"]:
+        return
+    filters = current_filters()
+    columns = st.columns(len(field["tiles"]))
+    for column, spec in zip(columns, field["tiles"]):
+        with column:
+            indicator_tile(*_split_tile(spec), filters=filters)
+
+
+def indicator_tile(indicator_id: str, category: str = "", *, filters: Filters, label: str | None = None) -> None:
+    meta = indicator(indicator_id)
+    region = filters.kreis if meta["level"] == "Kreis" else (filters.land if meta["level"] == "Land" else "DG")
+    tile = query("tile", indicator=indicator_id, ags=region, land=filters.land, category=category,
+                 year_from=filters.year_from, year_to=filters.year_to)
+    title = label or (meta["name"] + (f" – {category}" if category else ""))
+    if tile.empty:
+        st.metric(title, "keine Daten", border=True, help=_tile_help(meta, None, region))
+        return
+    row = tile.iloc[0]
+    trend = query("series", indicator=indicator_id, regions=(region,), category=category,
+                  year_from=filters.year_from, year_to=filters.year_to)["value"].dropna().tolist()
+    st.metric(
+        title,
+        fmt.fmt_value(row["value"], meta["unit"], int(meta["decimals"])),
+        delta=_delta_text(row, meta),
+        delta_color=DIRECTION_TO_DELTA_COLOR[meta["direction"]],
+        delta_description=_delta_description(row, meta),
+        border=True,
+        chart_data=trend if len(trend) > 1 else None,
+        help=_tile_help(meta, row, region),
+    )
+
+
+def _delta_text(row: pd.Series, meta: pd.Series) -> str | None:
+    if pd.isna(row["previous_value"]):
+        return None
+    return fmt.fmt_change(row["value"] - row["previous_value"], meta["unit"], int(meta["decimals"]))
+
+
+def _delta_description(row: pd.Series, meta: pd.Series) -> str:
+    parts = [f"Stand {fmt.fmt_period(row['period'], meta['period_type'])}"]
+    if pd.notna(row["previous_value"]):
+        parts.append(f"seit {fmt.fmt_period(row['previous_period'], meta['period_type'])}")
+    return ", ".join(parts)
+
+
+def _tile_help(meta: pd.Series, row: pd.Series | None, region: str) -> str:
+    lines = [f"**{meta['name']}**: {meta['definition']}", f"Konzept: {meta['concept']}; Ebene: {meta['level']}."]
+    if region != current_filters().kreis:
+        lines.append(f"Kein Kreiswert: gezeigt wird {region_name(region)}.")
+    if row is not None:
+        decimals = int(meta["decimals"])
+        if pd.notna(row["first_value"]):
+            lines.append(f"Seit {fmt.fmt_period(row['first_period'], meta['period_type'])}: "
+                         f"{fmt.fmt_change(row['value'] - row['first_value'], meta['unit'], decimals)}.")
+        if pd.notna(row["land_value"]) and region != current_filters().land:
+            lines.append(f"Land: {fmt.fmt_value(row['land_value'], meta['unit'], decimals)} "
+                         f"(Unterschied {fmt.fmt_change(row['value'] - row['land_value'], meta['unit'], decimals)}).")
+        lines.append(f"Quelle: {row['source']}; {row['basis']}.")
+    return "  \n".join(lines)
+
+
+def source_line(frame: pd.DataFrame, meta: pd.Series) -> str:
+    """'Quelle: <attribution>, Tabelle …, Stand …; eigene Berechnung' for the rows a chart shows."""
+    if frame.empty:
+        return f"Quelle: {meta['source']}"
+    sources = sorted(set(", ".join(frame["source"]).split(", ")))
+    stands = sorted(s for s in frame["stand"].dropna().unique() if s)
+    attribution = "; ".join(sorted(set(a.split(" (")[0] for a in frame.get("attribution", pd.Series(dtype=str)).dropna() if a)))
+    text = f"Quelle: {attribution or 'siehe Daten & Methodik'}, Tabelle {', '.join(sources)}"
+    if stands:
+        text += f", Stand {fmt.fmt_date(stands[-1])}"
+    if meta["kind"] == "share":
+        text += "; eigene Berechnung"
+    return text
+
+
+@st.fragment
+def trend_card(indicator_id: str, category: str = "") -> None:
+    """Time series of the district against its benchmarks, with table view and CSV download."""
+    filters, meta = current_filters(), indicator(indicator_id)
+    frame = query("series", indicator=indicator_id, regions=filters.regions, category=category,
+                  year_from=filters.year_from, year_to=filters.year_to)
+    title = f"{meta['name']} ({meta['unit']}), {filters.year_from}–{filters.year_to}"
+    if frame.empty:
+        st.subheader(title)
+        st.caption("Für diese Auswahl gibt es keine Werte.")
+        return
+    figure = charts.time_series_figure(
+        frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source_line(frame, meta),
+        focus_ags=filters.kreis, period_type=meta["period_type"],
+    )
+    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=f"trend_{indicator_id}_{category}")
+    numbers_behind(frame, meta, filters, key=f"trend_{indicator_id}_{category}")
+
+
+@st.fragment
+def breakdown_card(indicator_id: str, breakdown: str) -> None:
+    filters, meta = current_filters(), indicator(indicator_id)
+    frame = query("breakdown", indicator=indicator_id, breakdown=breakdown, regions=filters.regions,
+                  year_to=filters.year_to)
+    if frame.empty:
+        return
+    period = fmt.fmt_period(frame["period"].iloc[0], meta["period_type"])
+    title = f"{meta['name']} nach {breakdown} ({meta['unit']}), {period}"
+    figure = charts.breakdown_figure(frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
+                                     source_line=source_line(frame, meta), focus_name=filters.kreis_name)
+    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=f"breakdown_{indicator_id}_{breakdown}")
+    numbers_behind(frame, meta, filters, key=f"breakdown_{indicator_id}_{breakdown}")
+
+
+@st.fragment
+def ranking_card(indicator_id: str) -> None:
+    """Where the district stands among all districts of its Land in the latest year of the period."""
+    filters, meta = current_filters(), indicator(indicator_id)
+    frame = query("ranking", indicator=indicator_id, land=filters.land, category="", year_to=filters.year_to)
+    if frame.empty or frame["value"].notna().sum() == 0:
+        return
+    period = fmt.fmt_period(frame["period"].iloc[0], meta["period_type"])
+    land_row = query("series", indicator=indicator_id, regions=(filters.land,), category="",
+                     year_from=int(frame["year"].iloc[0]), year_to=int(frame["year"].iloc[0]))
+    land_value = land_row["value"].iloc[0] if not land_row.empty else None
+    own = frame[frame["ags"] == filters.kreis]
+    rank_text = (f"Rang {int(own['rank'].iloc[0])} von {int(own['ranked'].iloc[0])}"
+                 if not own.empty and pd.notna(own["rank"].iloc[0]) else "ohne Wert")
+    title = f"{meta['name']} ({meta['unit']}): Kreise in {filters.land_name}, {period} – {filters.kreis_name}: {rank_text}"
+    figure = charts.ranking_figure(
+        frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source_line(frame, meta),
+        focus_ags=filters.kreis, highlight_ags=tuple(a for a in filters.benchmarks if len(a) == 5),
+        reference_value=land_value, reference_label=f"{filters.land_name}",
+    )
+    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=f"ranking_{indicator_id}")
+    numbers_behind(frame, meta, filters, key=f"ranking_{indicator_id}")
+
+
+def numbers_behind(frame: pd.DataFrame, meta: pd.Series, filters: Filters, *, key: str) -> None:
+    """A table view of the chart's numbers (on request) and a CSV download with source and filters."""
+    table = _display_table(frame, meta)
+    left, right = st.columns([1, 1])
+    show = left.toggle("Zahlen anzeigen", key=f"{key}_table")
+    header = [meta["name"] + f" ({meta['unit']})", meta["definition"], source_line(frame, meta),
+              filters.describe(), "Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0"]
+    right.download_button("CSV herunterladen", export.csv_bytes(table, header_lines=header),
+                          file_name=f"{meta['id']}_{filters.kreis}.csv", mime="text/csv", key=f"{key}_csv",
+                          icon=":material/download:")
+    if show:
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+def _display_table(frame: pd.DataFrame, meta: pd.Series) -> pd.DataFrame:
+    columns = {"name": "Region", "category": "Kategorie", "period": "Stichtag", "value": "Wert", "flag": "Zeichen",
+               "rank": "Rang", "basis": "Basis", "source": "Quelle", "stand": "Stand"}
+    table = frame[[c for c in columns if c in frame.columns]].rename(columns=columns)
+    if "Stichtag" in table:
+        table["Stichtag"] = table["Stichtag"].map(lambda p: fmt.fmt_period(p, meta["period_type"]))
+    if "Zeichen" in table:
+        table.insert(table.columns.get_loc("Zeichen") + 1, "Bedeutung", table["Zeichen"].map(fmt.flag_meaning))
+    return table
+
+
+def footer() -> None:
+    stands = query("sources")
+    latest = max((s for s in stands["stand"].dropna() if s), default="")
+    st.divider()
+    st.caption(
+        "Integrationsmonitor · Daten: © Statistische Ämter des Bundes und der Länder, Deutschland; "
+        "© Statistik der Bundesagentur für Arbeit; © BBSR Bonn; Grenzen © GeoBasis-DE / BKG 2022 — "
+        f"Datenlizenz Deutschland – Namensnennung – Version 2.0 · neuester Datenstand: {fmt.fmt_date(latest)} · "
+        "Details unter „Daten & Methodik“."
+    )
+
+
+def handlungsfeld_page(name: str) -> None:
+    """The screen of every Handlungsfeld, top to bottom; what it shows comes from data/handlungsfelder.toml."""
+    field = fields()[name]
+    page_header(field)
+    key_figures(field)
+    for indicator_id in field["trends"]:
+        trend_card(indicator_id)
+    for indicator_id, breakdown in field["breakdowns"]:
+        breakdown_card(indicator_id, breakdown)
+    if field["ranking"]:
+        ranking_card(field["ranking"])
+    data_note(field)
+    own_figures(field)
+
+
+def overview_tiles(per_row: int = 4) -> None:
+    """One tile per Handlungsfeld: its headline indicator, or a note that the district has to supply the data."""
+    filters = current_filters()
+    items = list(fields().values())
+    for start in range(0, len(items), per_row):
+        for column, field in zip(st.columns(per_row), items[start:start + per_row]):
+            with column:
+                if field["headline"]:
+                    indicator_tile(field["headline"], filters=filters,
+                                   label=f"{field['name']}: {indicator(field['headline'])['name']}")
+                else:
+                    st.metric(f"{field['name']}", "eigene Zahlen nötig", border=True,
+                              help=field["data_note"])
+                st.page_link(f"pages/{field['slug']}.py", label=f"Zu {field['name']}", icon=":material/arrow_forward:")
+
+
+# ── Daten & Methodik ─────────────────────────────────────────────────────────────────────────────
+
+CATALOG_LABELS = {
+    "handlungsfeld": "Handlungsfeld", "name": "Kennzahl", "definition": "Definition", "unit": "Einheit",
+    "concept": "Konzept", "level": "Ebene", "source": "Quelle", "table": "Tabelle", "direction": "Richtung",
+    "first_year": "von", "last_year": "bis", "districts": "Kreise mit Werten", "caveats": "Hinweise",
+}
+DIRECTION_LABELS = {"higher_better": "höher = besser", "lower_better": "niedriger = besser", "neutral": "ohne Wertung"}
+
+
+def catalog_table() -> None:
+    table = query("catalog")[list(CATALOG_LABELS)].rename(columns=CATALOG_LABELS)
+    table["Richtung"] = table["Richtung"].map(DIRECTION_LABELS)
+    st.dataframe(table, hide_index=True, width="stretch", height=420)
+    st.download_button("Katalog als CSV", export.csv_bytes(table, header_lines=["Indikatorkatalog des Integrationsmonitors"]),
+                       file_name="indikatorkatalog.csv", mime="text/csv", key="catalog_csv")
+
+
+def coverage_matrix(ags: str) -> None:
+    coverage = query("coverage", ags=ags)
+    if coverage.empty:
+        st.caption("Für diesen Kreis liegen keine Werte vor.")
+        return
+    cells = coverage.assign(cell=coverage["values"].where(coverage["values"] > 0, coverage["flags"].fillna("")))
+    matrix = cells.pivot(index="indicator", columns="year", values="cell")
+    matrix.index = [indicator(i)["name"] if i in catalog().index else i for i in matrix.index]
+    matrix.columns = [str(c) for c in matrix.columns]
+    st.dataframe(matrix.astype("string").fillna(""), width="stretch")
+
+
+def sources_table() -> None:
+    sources = query("sources").rename(columns={"source": "Quelle/Tabelle", "stand": "Stand", "attribution": "Namensnennung",
+                                               "licence": "Lizenz", "first_year": "von", "last_year": "bis",
+                                               "values": "Werte"})
+    sources["Stand"] = sources["Stand"].map(lambda s: fmt.fmt_date(s) if s else "nicht angegeben")
+    st.dataframe(sources, hide_index=True, width="stretch")
+
+
+def flag_legend() -> None:
+    st.table(pd.DataFrame({"Zeichen": list(fmt.FLAG_MEANINGS), "Bedeutung": list(fmt.FLAG_MEANINGS.values())}))

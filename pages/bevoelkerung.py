@@ -1,0 +1,4 @@
+"""Handlungsfeld Bevölkerung (content: data/handlungsfelder.toml; screen order: monitoring.ui.handlungsfeld_page)."""
+from monitoring import ui
+
+ui.handlungsfeld_page("Bevölkerung")

@@ -1,0 +1,4 @@
+"""Handlungsfeld Bildung (content: data/handlungsfelder.toml; screen order: monitoring.ui.handlungsfeld_page)."""
+from monitoring import ui
+
+ui.handlungsfeld_page("Bildung")

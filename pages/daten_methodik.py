@@ -1,0 +1,37 @@
+"""Daten & Methodik: the indicator catalogue, what is available for the district, sources with Stand, licence."""
+import streamlit as st
+
+from monitoring import ui
+
+filters = ui.current_filters()
+st.title("Daten & Methodik")
+st.write(
+    "Alle Kennzahlen stammen aus amtlichen Statistiken, die das Projekt mit eigenen Importprogrammen aus den "
+    "Originalexporten liest (GENESIS/Regionaldatenbank, Bundesagentur für Arbeit, Zensus), ergänzt um veröffentlichte "
+    "Werte mit Quellenangabe. Sonderzeichen der amtlichen Statistik bleiben Lücken und werden nie als 0 gezeigt."
+)
+
+st.header("Indikatorkatalog")
+ui.catalog_table()
+
+st.header(f"Verfügbarkeit für {filters.kreis_name}")
+st.caption("Anzahl der Werte je Kennzahl und Jahr (Summenwert); leere Felder sind Lücken, Zeichen siehe Legende.")
+ui.coverage_matrix(filters.kreis)
+
+st.header("Quellen und Datenstand")
+ui.sources_table()
+
+st.header("Zeichenerklärung")
+ui.flag_legend()
+
+st.header("Lizenz und Namensnennung")
+st.markdown(
+    "- Statistische Daten: © Statistische Ämter des Bundes und der Länder, Deutschland, 2017–2026; "
+    "© Statistik der Bundesagentur für Arbeit — [Datenlizenz Deutschland – Namensnennung – Version 2.0]"
+    "(https://www.govdata.de/dl-de/by-2-0)\n"
+    "- INKAR-Reihen: © BBSR Bonn; Kreisgrenzen: © GeoBasis-DE / BKG 2022 (Daten verändert); "
+    "Umsteigeschlüssel: © BBSR Bonn\n"
+    "- Veröffentlichte Einzelwerte (BAMF, Landesgesundheitsamt, Statistisches Landesamt): Quelle und Adresse "
+    "stehen bei jedem Wert (CSV-Download).\n"
+    "- Eigene Berechnungen (Anteile aus Zählungen) sind als solche gekennzeichnet."
+)

@@ -1,0 +1,4 @@
+"""Handlungsfeld Zusammenleben (content: data/handlungsfelder.toml; screen order: monitoring.ui.handlungsfeld_page)."""
+from monitoring import ui
+
+ui.handlungsfeld_page("Zusammenleben")
