@@ -33,6 +33,7 @@ class Rule:
     indicator: str
     table: str | None = None
     statistic: str | None = None
+    layout: str | None = None  # only observations of this layout (the same table in two layouts, two bases)
     measure: str | None = None
     dims: str | dict | None = None
     by: str | None = None
@@ -103,7 +104,7 @@ def _apply(rule: Rule, source: pd.DataFrame) -> pd.DataFrame:
 
 
 def _apply_one_layout(rule: Rule, source: pd.DataFrame) -> pd.DataFrame:
-    rows = source
+    rows = source if rule.layout is None else source[source["layout"] == rule.layout]
     if rule.measure is not None:
         rows = rows[rows["measure"].map(_norm) == _norm(rule.measure)]
     if isinstance(rule.dims, str):

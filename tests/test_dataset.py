@@ -94,9 +94,19 @@ def test_revision_newer_export_wins_and_old_value_is_kept(sql):
 
 
 def test_series_break_marked_where_the_basis_changes(sql):
-    census22 = value(sql, "bevoelkerung", "08216", "2022-12-31")
+    before = value(sql, "bevoelkerung", "08216", "2022-12-31")
+    assert "Zensus 2011" in before["basis"] and not before["is_break"]
+    census22 = value(sql, "bevoelkerung", "08216", "2023-12-31")
     assert census22["is_break"] and "Zensus 2022" in census22["basis"]
-    assert not value(sql, "bevoelkerung", "08216", "2023-12-31")["is_break"]
+    assert not value(sql, "bevoelkerung", "08216", "2024-12-31")["is_break"]
+
+
+def test_revised_population_wins_and_the_pre_revision_value_is_kept(sql):
+    """31.12.2023 comes in two exports: the Fortschreibung on the Zensus 2011 and on the Zensus 2022 basis."""
+    rows = sql("SELECT value, basis, is_current FROM facts_all WHERE indicator = 'bevoelkerung' AND ags = 'DG' "
+               "AND period = '2023-12-31' AND category = '' ORDER BY is_current")
+    assert rows.value.tolist() == [84669326, 83456045]
+    assert "Zensus 2011" in rows.basis[0] and "Zensus 2022" in rows.basis[1]
     census11 = value(sql, "bevoelkerung", "08216", "2011-12-31")
     assert "Zensus 2011" in census11["basis"]
 

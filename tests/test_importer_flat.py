@@ -370,10 +370,10 @@ def test_quality_column_in_current_layout(tmp_path):
     frame = read_genesis_flat(write(tmp_path, "q.csv", current_file(*rows, header=header)))
     assert frame["flag"].tolist() == ["e", "-", ""]
     assert frame["value"].iloc[0] == 5 and np.isnan(frame["value"].iloc[1])
-    unknown = current_file(current_row("DG", "", "5") + ";s", header=header)
-    err = rejected(write(tmp_path, "s.csv", unknown))
-    assert_names_file_and_line(err, "s.csv", 2)
-    assert err.column == "value_q" and "„s“" in err.reason
+    unknown = current_file(current_row("DG", "", "5") + ";k", header=header)
+    err = rejected(write(tmp_path, "k.csv", unknown))
+    assert_names_file_and_line(err, "k.csv", 2)
+    assert err.column == "value_q" and "„k“" in err.reason
     assert all(mark in err.reason for mark in QUALITY_MARKS)
 
 

@@ -25,7 +25,8 @@ SPECIAL_VALUES: dict[str, str] = {
 }
 # Quality marks that travel with a value which is still usable.
 QUALITY_MARKS: dict[str, str] = {
-    "e": "geschätzt",
+    "e": "endgültiger Wert",  # GENESIS value_q (as pystatis documents it); the Zensus 2022 marks every value so
+    "s": "geschätzter Wert",
     "()": "Aussagewert eingeschränkt, da der Wert statistisch relativ unsicher ist",
     "p": "vorläufig",
     "r": "berichtigt",

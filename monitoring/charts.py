@@ -1,0 +1,637 @@
+"""Figure builders: pure functions that take a DataFrame and return a Plotly figure in the house style.
+
+No SQL, no Streamlit: a page runs a query, hands the frame to a builder and shows the figure with
+``st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG)`` (``theme=None`` keeps this style; the config hides the
+Plotly logo, which is a config option, not a layout one).
+
+House style (``apply_house_style``), chosen for a Kreistag projector, an officer's desktop and a phone:
+
+- German numbers: ``separators=",."`` (Plotly in Streamlit knows only the English locale); every number a reader
+  sees in a tooltip or bar label is text made by ``monitoring.fmt`` (``hovertemplate="%{customdata}"``), never
+  Plotly's d3 formatting.  Dates are written by us too: tick labels are explicit, the unified hover title uses only
+  numeric d3 date directives ("%d.%m.%Y"), which no locale changes.
+- System font stack (no web fonts: works offline), white background, title 20 px naming the unit, axes and legend
+  14 px, the source line 12 px grey (#595959, 7:1 contrast) left-aligned under the plot area as an annotation in
+  paper coordinates (y < 0) and in ``fig.layout.meta["source"]`` for exports and tests.  Margins are computed from
+  the number of title, legend and source lines and the figure height, so nothing is cut; long titles and source
+  lines are wrapped.
+- Colour-vision-safe Okabe–Ito palette, and colour is never the only cue: the selected district is a thick solid
+  line with circle markers, the Land dashed with squares, Germany dotted with diamonds, other districts thin with
+  their own marker symbols; bars of non-focus regions carry a hatch pattern; the focus district's ranking label is
+  bold with "▶".  Legends are always shown, with names.
+- Gaps stay gaps: a missing value (NULL with a special-value flag) is NaN in its trace (``connectgaps=False``), never
+  0.  Time series show it as a hollow marker in the series' colour and symbol in a narrow "k. A." strip under the
+  value axis (its own y axis, so the marker cannot be read as a value); its tooltip gives the flag's meaning.  Bar
+  charts print "keine Angabe (…)" at the axis instead of a bar.
+- A series break (new data basis) is a dotted vertical line with the label "Bruch: <basis>"; identical breaks of
+  several regions are drawn once.
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from . import fmt
+
+# --- palette and fonts ------------------------------------------------------------------------------------------
+
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+GREEN = "#009E73"
+PURPLE = "#CC79A7"
+SKY = "#56B4E9"
+VERMILLION = "#D55E00"
+YELLOW = "#F0E442"
+BLACK = "#000000"
+OKABE_ITO = [BLUE, ORANGE, GREEN, PURPLE, SKY, VERMILLION, YELLOW, BLACK]
+
+FOCUS_COLOR = BLUE
+LAND_COLOR = ORANGE
+GERMANY_COLOR = BLACK
+HIGHLIGHT_COLOR = GREEN
+OTHER_BAR_COLOR = "#8C8C8C"  # 3.4:1 against white, enough for a filled bar
+MISSING_COLOR = "#9E9E9E"
+TEXT_COLOR = "#1A1A1A"
+MUTED_COLOR = "#595959"
+GRID_COLOR = "#E6E6E6"
+# Other districts: yellow last, it is weak on white.
+OTHER_COLORS = [GREEN, PURPLE, SKY, VERMILLION, YELLOW]
+OTHER_SYMBOLS = ["triangle-up", "x", "star", "triangle-down", "pentagon", "hexagon", "cross", "star-diamond"]
+BAR_COLORS = [ORANGE, GREEN, PURPLE, SKY, VERMILLION, BLACK]
+BAR_PATTERNS = ["/", "x", ".", "\\", "+", "-"]
+
+FONT_FAMILY = (
+    'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif'
+)
+TITLE_SIZE = 20
+FONT_SIZE = 14
+SOURCE_SIZE = 12
+DEFAULT_HEIGHT = 450
+TITLE_WRAP = 70  # characters per title line
+SOURCE_WRAP = 110  # characters per source line
+ROW_HEIGHT = 22  # px per district in a ranking
+
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+SPARKLINE_CONFIG = {"displayModeBar": False}
+
+GERMANY_AGS = "DG"
+_HOVER = "%{customdata}<extra></extra>"
+_UNIFIED_HOVER_TITLE = {
+    "Stichtag": "%{x|%d.%m.%Y}",
+    "Jahr": "%{x|%Y}",
+    "Jahresdurchschnitt": "Jahresdurchschnitt %{x|%Y}",
+    "Schuljahr": "Schuljahr",  # d3 cannot write "2015/16": the rows name the school year
+}
+
+
+# --- house style ------------------------------------------------------------------------------------------------
+
+
+def apply_house_style(fig: go.Figure, *, title: str, source_line: str, unit: str, height: int | None = None) -> go.Figure:
+    """Title with unit, German separators, fonts, colours, legend, margins and the source line; returns fig."""
+    title_lines = _wrap(_title_with_unit(title, unit), TITLE_WRAP)
+    source_lines = _wrap(source_line, SOURCE_WRAP)
+    height = int(height or fig.layout.height or DEFAULT_HEIGHT)
+    legend_px = 24 * _legend_rows(fig) + 6
+    top = 18 + 26 * len(title_lines) + legend_px
+    below_axis = 30 + (26 if fig.layout.xaxis.title.text else 0)  # tick labels and axis title
+    bottom = below_axis + 8 + 16 * len(source_lines) + 6
+    plot_height = max(height - top - bottom, 40)
+    fig.update_layout(
+        template="none",
+        height=height,
+        separators=",.",
+        font={"family": FONT_FAMILY, "size": FONT_SIZE, "color": TEXT_COLOR},
+        title={
+            "text": "<br>".join(title_lines),
+            "font": {"size": TITLE_SIZE, "color": TEXT_COLOR},
+            "xref": "container", "x": 0.01, "xanchor": "left",
+            "yref": "container", "y": 1 - 12 / height, "yanchor": "top",
+        },
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        colorway=OKABE_ITO,
+        showlegend=True,
+        legend={
+            "orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom",
+            "font": {"size": FONT_SIZE}, "traceorder": "normal", "bgcolor": "rgba(255,255,255,0)",
+        },
+        margin={"l": 64, "r": 32, "t": top, "b": bottom, "pad": 4, "autoexpand": True},
+        hoverlabel={"font": {"family": FONT_FAMILY, "size": FONT_SIZE}, "bgcolor": "white",
+                    "bordercolor": MUTED_COLOR, "align": "left"},
+        meta={"source": source_line},
+    )
+    axis = {"tickfont": {"size": FONT_SIZE}, "title": {"font": {"size": FONT_SIZE}}, "gridcolor": GRID_COLOR,
+            "linecolor": MUTED_COLOR, "zerolinecolor": "#BDBDBD", "automargin": True}
+    fig.update_xaxes(**axis)
+    fig.update_yaxes(**axis)
+    fig.layout.annotations = [a for a in fig.layout.annotations if a.name != "source"]
+    fig.add_annotation(
+        name="source", text="<br>".join(source_lines), showarrow=False,
+        xref="paper", yref="paper", x=0, y=-below_axis / plot_height, xanchor="left", yanchor="top", align="left",
+        font={"size": SOURCE_SIZE, "color": MUTED_COLOR},
+    )
+    return fig
+
+
+def _title_with_unit(title: str, unit: str) -> str:
+    unit = (unit or "").strip()
+    if not unit or unit in title:
+        return title
+    return f"{title} (in {unit})"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text or "", width=width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def _legend_rows(fig: go.Figure, width_px: int = 640) -> int:
+    """Rows a horizontal legend needs at a typical chart width (a guess: Plotly wraps it itself)."""
+    names = [str(t.name or "") for t in fig.data if t.showlegend is not False and t.name]
+    if not names:
+        return 0
+    rows, used = 1, 0
+    for name in names:
+        entry = 48 + 7.5 * len(name)
+        if used and used + entry > width_px:
+            rows, used = rows + 1, 0
+        used += entry
+    return rows
+
+
+# --- time series ------------------------------------------------------------------------------------------------
+
+
+def time_series_figure(
+    df: pd.DataFrame, *, title: str, unit: str, decimals: int, source_line: str, focus_ags: str | None,
+    period_type: str,
+) -> go.Figure:
+    """Lines over time, one per region (ags) in the order of first appearance.
+
+    df: ags, name, period (datetime64 or ISO text), value (float, NaN = gap), flag (str), basis (str), is_break (bool).
+    """
+    data = _series_frame(df)
+    regions = list(dict.fromkeys(data["ags"]))
+    styles = _series_styles(regions, focus_ags)
+    fig = go.Figure()
+    for ags in regions:
+        rows = data[data["ags"] == ags]
+        hover = [_series_hover(r, unit, decimals, period_type) for r in rows.itertuples(index=False)]
+        fig.add_trace(_series_trace(rows, hover, styles[ags], ags))
+    gaps = data[data["value"].isna()]
+    if not gaps.empty:
+        _add_gap_strip(fig, gaps, styles, unit, decimals, period_type)
+    _add_breaks(fig, data)
+    _style_time_axes(fig, data, period_type, unit)
+    return apply_house_style(fig, title=title, source_line=source_line, unit=unit)
+
+
+def _series_frame(df: pd.DataFrame) -> pd.DataFrame:
+    data = df.copy()
+    data["ags"] = data["ags"].astype(str)
+    data["period"] = pd.to_datetime(data["period"])
+    data["value"] = pd.to_numeric(data["value"], errors="coerce").astype(float)
+    for column in ("flag", "basis"):
+        data[column] = data[column].fillna("").astype(str) if column in data else ""
+    data["is_break"] = data["is_break"].fillna(False).astype(bool) if "is_break" in data else False
+    order = {ags: i for i, ags in enumerate(dict.fromkeys(data["ags"]))}
+    data["_order"] = data["ags"].map(order)
+    return data.sort_values(["_order", "period"], kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def _series_styles(regions: list[str], focus_ags: str | None) -> dict[str, dict]:
+    styles, others = {}, 0
+    for ags in regions:
+        if ags == focus_ags:
+            styles[ags] = {"color": FOCUS_COLOR, "width": 4, "dash": "solid", "symbol": "circle", "size": 9, "z": 3}
+        elif ags == GERMANY_AGS:
+            styles[ags] = {"color": GERMANY_COLOR, "width": 2.5, "dash": "dot", "symbol": "diamond", "size": 7, "z": 2}
+        elif len(ags) == 2:
+            styles[ags] = {"color": LAND_COLOR, "width": 2.5, "dash": "dash", "symbol": "square", "size": 7, "z": 2}
+        else:
+            styles[ags] = {"color": OTHER_COLORS[others % len(OTHER_COLORS)], "width": 1.5, "dash": "solid",
+                           "symbol": OTHER_SYMBOLS[others % len(OTHER_SYMBOLS)], "size": 7, "z": 1}
+            others += 1
+    return styles
+
+
+def _series_trace(rows: pd.DataFrame, hover: list[str], style: dict, ags: str) -> go.Scatter:
+    return go.Scatter(
+        x=rows["period"], y=rows["value"], name=str(rows["name"].iloc[0]), legendgroup=ags,
+        mode="lines+markers", connectgaps=False, zorder=style["z"],
+        line={"color": style["color"], "width": style["width"], "dash": style["dash"]},
+        marker={"color": style["color"], "symbol": style["symbol"], "size": style["size"]},
+        customdata=hover, hovertemplate=_HOVER,
+    )
+
+
+def _series_hover(row, unit: str, decimals: int, period_type: str) -> str:
+    label = f"{row.name} ({fmt.fmt_period(row.period, period_type)})" if period_type == "Schuljahr" else row.name
+    if pd.isna(row.value):
+        text = f"{label}: {fmt.fmt_missing(row.flag)}"
+    else:
+        text = f"{label}: {fmt.fmt_value(row.value, unit, decimals)}"
+        if row.flag:
+            text += f" ({fmt.flag_meaning(row.flag)})"
+    if row.is_break and row.basis:
+        text += f"<br>  Bruch: ab hier {row.basis}"
+    return text
+
+
+def _add_gap_strip(fig, gaps: pd.DataFrame, styles: dict, unit: str, decimals: int, period_type: str) -> None:
+    """Hollow markers for missing values in a strip of their own under the value axis (yaxis2, labelled "k. A.")."""
+    for ags, rows in gaps.groupby("ags", sort=False):
+        style = styles[ags]
+        fig.add_trace(go.Scatter(
+            x=rows["period"], y=[0.5] * len(rows), yaxis="y2", mode="markers", legendgroup=ags, showlegend=False,
+            name=f"{rows['name'].iloc[0]}: keine Angabe", cliponaxis=False,
+            marker={"symbol": style["symbol"] + "-open", "size": 11, "color": style["color"], "line": {"width": 2}},
+            customdata=[_series_hover(r, unit, decimals, period_type) for r in rows.itertuples(index=False)],
+            hovertemplate=_HOVER,
+        ))
+    fig.add_trace(go.Scatter(
+        x=[None], y=[None], yaxis="y2", mode="markers", name="keine Angabe (Sonderzeichen)", hoverinfo="skip",
+        marker={"symbol": "circle-open", "size": 11, "color": MUTED_COLOR, "line": {"width": 2}},
+    ))
+    fig.update_layout(
+        yaxis={"domain": [0.13, 1]},
+        yaxis2={"domain": [0, 0.07], "range": [0, 1], "fixedrange": True, "showgrid": False, "zeroline": False,
+                "tickvals": [0.5], "ticktext": ["k. A."]},
+        xaxis={"anchor": "y2"},
+        hoversubplots="axis",
+    )
+
+
+def _add_breaks(fig: go.Figure, data: pd.DataFrame) -> None:
+    """A dotted vertical line per break date; bases breaking on the same date share one label."""
+    breaks = data[data["is_break"]]
+    if breaks.empty:
+        return
+    start, end = data["period"].min(), data["period"].max()
+    middle = start + (end - start) / 2
+    for i, (when, rows) in enumerate(breaks.groupby("period", sort=True)):
+        bases = [b for b in dict.fromkeys(rows["basis"]) if b]
+        x = when.strftime("%Y-%m-%d")
+        fig.add_shape(type="line", name="break", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+                      line={"color": MUTED_COLOR, "width": 1.5, "dash": "dot"}, layer="below")
+        fig.add_annotation(
+            name="break", text="Bruch: " + " / ".join(bases) if bases else "Bruch", showarrow=False,
+            xref="x", yref="paper", x=x, y=1 - 0.07 * (i % 3), yanchor="top",
+            xanchor="right" if when > middle else "left", xshift=-4 if when > middle else 4,
+            font={"size": SOURCE_SIZE, "color": MUTED_COLOR}, bgcolor="rgba(255,255,255,0.85)",
+        )
+
+
+def _style_time_axes(fig: go.Figure, data: pd.DataFrame, period_type: str, unit: str) -> None:
+    periods = sorted(data["period"].dropna().unique())
+    ticks = _thin(periods, 12)
+    labels = [fmt.fmt_period(p, "Jahr" if period_type == "Stichtag" else period_type) for p in ticks]
+    keep = {label: i for i, label in enumerate(labels)}  # one tick per label: the last date of that year wins
+    ticks, labels = [ticks[i] for i in sorted(keep.values())], [labels[i] for i in sorted(keep.values())]
+    values = data["value"].dropna()
+    fig.update_layout(
+        hovermode="x unified",
+        xaxis={"type": "date", "tickmode": "array", "tickvals": [pd.Timestamp(t).strftime("%Y-%m-%d") for t in ticks],
+               "ticktext": labels, "range": _date_range(periods), "showgrid": False, "showline": True,
+               "ticks": "outside", "unifiedhovertitle": {"text": _UNIFIED_HOVER_TITLE.get(period_type, "%{x|%d.%m.%Y}")},
+               "hoverformat": "%d.%m.%Y"},
+        yaxis={"title": {"text": unit}, "tickformat": ",",
+               "rangemode": "tozero" if values.empty or values.min() >= 0 else "normal"},
+    )
+
+
+def _thin(items: list, most: int) -> list:
+    """At most ``most`` items, evenly spaced, always keeping the last one (the newest period)."""
+    if len(items) <= most:
+        return list(items)
+    step = math.ceil(len(items) / most)
+    return list(items)[::-1][::step][::-1]
+
+
+def _date_range(periods: list) -> list[str]:
+    if not periods:
+        return []
+    first, last = pd.Timestamp(periods[0]), pd.Timestamp(periods[-1])
+    pad = max((last - first) * 0.04, pd.Timedelta(days=200))
+    return [(first - pad).strftime("%Y-%m-%d"), (last + pad).strftime("%Y-%m-%d")]
+
+
+# --- breakdown --------------------------------------------------------------------------------------------------
+
+
+def breakdown_figure(
+    df: pd.DataFrame, *, title: str, unit: str, decimals: int, source_line: str, focus_name: str | None,
+) -> go.Figure:
+    """Grouped horizontal bars: categories on the y axis (first category on top), one bar per region.
+
+    df: name (region), category, value (float, NaN = gap), flag (str).
+    """
+    data = df.copy()
+    data["flag"] = data["flag"].fillna("").astype(str) if "flag" in data else ""
+    categories = list(dict.fromkeys(data["category"].astype(str)))
+    regions = list(dict.fromkeys(data["name"].astype(str)))
+    fig = go.Figure()
+    others = 0
+    for region in regions:
+        rows = data[data["name"].astype(str) == region].drop_duplicates("category")
+        rows = rows.set_index(rows["category"].astype(str)).reindex(categories)
+        focus = region == focus_name
+        color = FOCUS_COLOR if focus else BAR_COLORS[others % len(BAR_COLORS)]
+        pattern = "" if focus else BAR_PATTERNS[others % len(BAR_PATTERNS)]
+        others += 0 if focus else 1
+        fig.add_trace(_breakdown_bars(region, rows, categories, color, pattern, unit, decimals))
+        missing = rows["value"].isna()
+        if missing.any():
+            fig.add_trace(_missing_labels(
+                region, [c for c, m in zip(categories, missing) if m], rows.loc[missing, "flag"].fillna(""),
+                offsetgroup=region,
+            ))
+    height = 150 + len(categories) * (len(regions) * ROW_HEIGHT + 16) + 24 * _legend_rows(fig)
+    fig.update_layout(
+        barmode="group", scattermode="group", bargap=0.25, bargroupgap=0.05, hovermode="closest",
+        yaxis={"type": "category", "autorange": "reversed", "automargin": True},
+        xaxis={"title": {"text": unit}, "tickformat": ",", "range": _value_range(data["value"]), "showline": True},
+    )
+    return apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=max(height, 320))
+
+
+def _breakdown_bars(region, rows, categories, color, pattern, unit, decimals) -> go.Bar:
+    values = pd.to_numeric(rows["value"], errors="coerce")
+    flags = rows["flag"].fillna("")
+    hover = [
+        f"{region} – {c}: " + (fmt.fmt_missing(f) if pd.isna(v) else fmt.fmt_value(v, unit, decimals)
+                               + (f" ({fmt.flag_meaning(f)})" if f else ""))
+        for c, v, f in zip(categories, values, flags)
+    ]
+    return go.Bar(
+        x=values, y=categories, orientation="h", name=region, legendgroup=region, offsetgroup=region,
+        marker={"color": color, "line": {"color": color, "width": 1},
+                "pattern": {"shape": pattern, "fillmode": "overlay", "fgcolor": "white", "solidity": 0.35}},
+        text=["" if pd.isna(v) else fmt.fmt_number(v, decimals) for v in values], textposition="outside",
+        cliponaxis=False, textfont={"size": FONT_SIZE}, customdata=hover, hovertemplate=_HOVER,
+    )
+
+
+def _missing_labels(region: str, ys: list, flags, *, offsetgroup: str | None = None) -> go.Scatter:
+    """"keine Angabe (…)" written at the value axis where a bar would be."""
+    texts = [fmt.fmt_missing(f) for f in flags]
+    return go.Scatter(
+        x=[0] * len(ys), y=ys, mode="text", text=texts, textposition="middle right", showlegend=False,
+        name=f"{region}: keine Angabe", legendgroup=region, offsetgroup=offsetgroup, cliponaxis=False,
+        textfont={"size": SOURCE_SIZE, "color": MUTED_COLOR},
+        customdata=[f"{region}: {t}" for t in texts], hovertemplate=_HOVER,
+    )
+
+
+def _value_range(values, extra=()) -> list[float]:
+    """An axis range from 0 that leaves room for the value labels outside the bars."""
+    numbers = [float(v) for v in list(pd.to_numeric(pd.Series(values), errors="coerce").dropna()) + list(extra)]
+    low, high = min([0.0, *numbers]), max([0.0, *numbers])
+    pad = (high - low) * 0.14 or 1.0
+    return [low - pad if low < 0 else 0.0, high + pad if high > 0 else 0.0]
+
+
+# --- ranking ----------------------------------------------------------------------------------------------------
+
+
+def ranking_figure(
+    df: pd.DataFrame, *, title: str, unit: str, decimals: int, source_line: str, focus_ags: str | None,
+    highlight_ags=(), reference_value: float | None = None, reference_label: str = "",
+) -> go.Figure:
+    """Districts as horizontal bars, largest on top; districts without a value at the bottom.
+
+    df: ags, name, value (float, NaN = gap), flag (str).  The focus district is blue with a bold "▶ name" label,
+    highlight_ags green and hatched, all others grey.  reference_value (e.g. the Land) is a dashed vertical line.
+    """
+    data = _ranking_frame(df)
+    highlight = {str(a) for a in highlight_ags}
+    data["role"] = [
+        "focus" if a == focus_ags else "highlight" if a in highlight else "other" for a in data["ags"]
+    ]
+    fig = go.Figure()
+    ranked = data[data["value"].notna()]
+    for role, name, color, pattern in (
+        ("focus", _first(data.loc[data["role"] == "focus", "name"]), FOCUS_COLOR, ""),
+        ("highlight", "Vergleichskreise", HIGHLIGHT_COLOR, "/"),
+        ("other", "weitere Kreise", OTHER_BAR_COLOR, ""),
+    ):
+        rows = ranked[ranked["role"] == role]
+        if not rows.empty:
+            fig.add_trace(_ranking_bars(rows, name, color, pattern, unit, decimals, len(ranked)))
+    missing = data[data["value"].isna()]
+    if not missing.empty:
+        fig.add_trace(_missing_labels("", list(missing["ags"]), missing["flag"]))
+        fig.data[-1].customdata = [f"{n}: {fmt.fmt_missing(f)}" for n, f in zip(missing["name"], missing["flag"])]
+    labels = [f"<b>▶ {n}</b>" if r == "focus" else n for n, r in zip(data["name"], data["role"])]
+    fig.update_layout(
+        barmode="overlay", bargap=0.25, hovermode="closest",
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(data["ags"]),
+               "autorange": "reversed", "tickmode": "array", "tickvals": list(data["ags"]), "ticktext": labels,
+               "automargin": True},
+        xaxis={"title": {"text": unit}, "tickformat": ",", "showline": True,
+               "range": _value_range(data["value"], [] if reference_value is None else [reference_value])},
+    )
+    if reference_value is not None and not fmt.is_missing(reference_value):
+        _add_reference(fig, float(reference_value), reference_label, unit, decimals)
+    height = 170 + ROW_HEIGHT * len(data)
+    return apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=max(height, 320))
+
+
+def _ranking_frame(df: pd.DataFrame) -> pd.DataFrame:
+    data = df.copy()
+    data["ags"] = data["ags"].astype(str)
+    data["name"] = data["name"].astype(str)
+    data["value"] = pd.to_numeric(data["value"], errors="coerce").astype(float)
+    data["flag"] = data["flag"].fillna("").astype(str) if "flag" in data else ""
+    ranked = data[data["value"].notna()].sort_values("value", ascending=False, kind="stable")
+    missing = data[data["value"].isna()].sort_values("name", kind="stable")
+    return pd.concat([ranked, missing], ignore_index=True)
+
+
+def _ranking_bars(rows, name, color, pattern, unit, decimals, count) -> go.Bar:
+    hover = [
+        f"{n}: {fmt.fmt_value(v, unit, decimals)}" + (f" ({fmt.flag_meaning(f)})" if f else "")
+        + f"<br>Rang {rank} von {count}"
+        for n, v, f, rank in zip(rows["name"], rows["value"], rows["flag"], rows.index + 1)
+    ]
+    return go.Bar(
+        x=rows["value"], y=rows["ags"], orientation="h", name=name, legendgroup=name,
+        marker={"color": color, "line": {"color": color, "width": 1},
+                "pattern": {"shape": pattern, "fillmode": "overlay", "fgcolor": "white", "solidity": 0.35}},
+        text=[fmt.fmt_number(v, decimals) for v in rows["value"]], textposition="outside", cliponaxis=False,
+        textfont={"size": FONT_SIZE - 1}, customdata=hover, hovertemplate=_HOVER,
+    )
+
+
+def _add_reference(fig: go.Figure, value: float, label: str, unit: str, decimals: int) -> None:
+    text = f"{label}: {fmt.fmt_value(value, unit, decimals)}" if label else fmt.fmt_value(value, unit, decimals)
+    fig.add_shape(type="line", name="reference", xref="x", yref="paper", x0=value, x1=value, y0=0, y1=1,
+                  line={"color": LAND_COLOR, "width": 2.5, "dash": "dash"}, layer="above")
+    fig.add_annotation(name="reference", text=f"┆ {text}", showarrow=False, xref="x", yref="paper", x=value, y=1,
+                       xanchor="left", yanchor="bottom", xshift=-4, font={"size": FONT_SIZE - 1, "color": TEXT_COLOR},
+                       bgcolor="rgba(255,255,255,0.9)")
+    # the legend names the line too, so the dash is explained where the colours are
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=text, hoverinfo="skip",
+                             line={"color": LAND_COLOR, "width": 2.5, "dash": "dash"}))
+
+
+def _first(values) -> str:
+    values = list(values)
+    return str(values[0]) if values else ""
+
+
+# --- sparkline --------------------------------------------------------------------------------------------------
+
+
+def sparkline_figure(df: pd.DataFrame, *, color: str = FOCUS_COLOR, decimals: int | None = None,
+                     unit: str = "") -> go.Figure:
+    """A tiny line for a tile: height 60, no axes, legend or margins; the hover shows only the value.
+
+    df: period (datetime64 or ISO text), value (float, NaN = gap).  decimals=None: 0 for whole numbers, else 1.
+    Show with ``config=SPARKLINE_CONFIG``.
+    """
+    data = df.copy()
+    data["period"] = pd.to_datetime(data["period"])
+    data["value"] = pd.to_numeric(data["value"], errors="coerce").astype(float)
+    data = data.sort_values("period", kind="stable")
+    values = data["value"].dropna()
+    if decimals is None:
+        decimals = 0 if bool((values == values.round()).all()) else 1
+    last = data[data["value"].notna()].tail(1)
+    fig = go.Figure([
+        go.Scatter(x=data["period"], y=data["value"], mode="lines", connectgaps=False, line={"color": color, "width": 2},
+                   customdata=[fmt.fmt_value(v, unit, decimals) for v in data["value"]], hovertemplate=_HOVER),
+        go.Scatter(x=last["period"], y=last["value"], mode="markers", marker={"color": color, "size": 6},
+                   hoverinfo="skip"),
+    ])
+    fig.update_layout(
+        template="none", height=60, margin={"l": 0, "r": 0, "t": 0, "b": 0, "pad": 0}, showlegend=False,
+        separators=",.", paper_bgcolor="white", plot_bgcolor="white", hovermode="closest",
+        xaxis={"visible": False, "fixedrange": True}, yaxis={"visible": False, "fixedrange": True},
+        hoverlabel={"font": {"family": FONT_FAMILY, "size": SOURCE_SIZE}},
+    )
+    return fig
+
+
+# --- choropleth -------------------------------------------------------------------------------------------------
+
+
+def choropleth_figure(
+    df: pd.DataFrame, geojson: dict, *, title: str, unit: str, decimals: int, source_line: str,
+    focus_ags: str | None, classes: int = 5, method: str = "quantile",
+) -> go.Figure:
+    """A district map in ``classes`` classes (method "quantile" or "equal"), offline (``map_style="white-bg"``).
+
+    df: ags, name, value (float, NaN = gap), flag (str).  geojson: FeatureCollection whose features carry
+    ``properties.ags`` (data/kreise_simplified.geojson).  Each class is one trace with a German legend entry
+    ("10,0 bis unter 12,5 %"); districts without a value are grey ("keine Angabe"); the focus is outlined in black.
+    Every trace carries only its own features, so the boundaries travel once.
+    """
+    data = _ranking_frame(df)
+    features = {f["properties"]["ags"]: f for f in geojson["features"] if f["properties"]["ags"] in set(data["ags"])}
+    data = data[data["ags"].isin(features)]
+    edges = class_edges(data["value"], classes, method, decimals)
+    labels = class_labels(edges, unit, decimals)
+    colors = sample_colorscale("Blues", list(np.linspace(0.2, 0.95, len(labels)))) if labels else []
+    data["class"] = _classify(data["value"], edges, decimals)
+    fig = go.Figure()
+    for i, (label, color) in enumerate(zip(labels, colors)):
+        rows = data[data["class"] == i]
+        fig.add_trace(_map_trace(rows, features, label, color, unit, decimals))
+    missing = data[data["value"].isna()]
+    if not missing.empty:
+        fig.add_trace(_map_trace(missing, features, "keine Angabe", MISSING_COLOR, unit, decimals))
+    focus = data[data["ags"] == focus_ags]
+    if not focus.empty:
+        fig.add_trace(_map_trace(focus, features, f"▶ {focus['name'].iloc[0]}", "rgba(0,0,0,0)", unit, decimals,
+                                 line={"color": BLACK, "width": 3}))
+        fig.data[-1].hoverinfo = "skip"
+    center, zoom = _map_view(list(features.values()), height=560)
+    fig.update_layout(map={"style": "white-bg", "center": center, "zoom": zoom}, legend={"traceorder": "normal"},
+                      hovermode="closest")
+    fig = apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=620)
+    fig.update_layout(legend={"orientation": "v", "x": 0, "y": 1, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.85)"},
+                      margin={"t": 18 + 26 * len(_wrap(_title_with_unit(title, unit), TITLE_WRAP))})
+    return fig
+
+
+def class_edges(values, classes: int = 5, method: str = "quantile", decimals: int = 1) -> list[float]:
+    """Inner class boundaries, rounded to ``decimals`` and distinct (fewer classes when values tie)."""
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce").dropna().round(decimals)
+    if numbers.empty or classes < 2:
+        return []
+    if method == "quantile":
+        raw = np.quantile(numbers, np.linspace(0, 1, classes + 1)[1:-1])
+    elif method == "equal":
+        raw = np.linspace(numbers.min(), numbers.max(), classes + 1)[1:-1]
+    else:
+        raise ValueError(f"Unbekannte Klassenbildung „{method}“ (erwartet: quantile, equal)")
+    edges = sorted({round(float(e), decimals) for e in raw if numbers.min() < round(float(e), decimals) <= numbers.max()})
+    return edges
+
+
+def class_labels(edges: list[float], unit: str, decimals: int) -> list[str]:
+    """German legend labels: "unter 10,0 %", "10,0 bis unter 12,5 %", "12,5 % und mehr"."""
+    if not edges:
+        return ["alle Werte"]
+    number = [fmt.fmt_value(e, unit, decimals) for e in edges]
+    plain = [fmt.fmt_number(e, decimals) for e in edges]
+    labels = [f"unter {number[0]}"]
+    labels += [f"{plain[i]} bis unter {number[i + 1]}" for i in range(len(edges) - 1)]
+    labels.append(f"{number[-1]} und mehr")
+    return labels
+
+
+def _classify(values: pd.Series, edges: list[float], decimals: int) -> pd.Series:
+    rounded = pd.to_numeric(values, errors="coerce").round(decimals)
+    index = np.searchsorted(edges, rounded.to_numpy(), side="right")
+    return pd.Series(np.where(rounded.isna(), -1, index), index=values.index)
+
+
+def _map_trace(rows, features, name, color, unit, decimals, line=None) -> go.Choroplethmap:
+    hover = [
+        f"{n}: " + (fmt.fmt_missing(f) if pd.isna(v) else fmt.fmt_value(v, unit, decimals)
+                    + (f" ({fmt.flag_meaning(f)})" if f else ""))
+        for n, v, f in zip(rows["name"], rows["value"], rows["flag"])
+    ]
+    return go.Choroplethmap(
+        geojson={"type": "FeatureCollection", "features": [features[a] for a in rows["ags"]]},
+        featureidkey="properties.ags", locations=list(rows["ags"]), z=[0] * len(rows), name=name,
+        colorscale=[[0, color], [1, color]], showscale=False, showlegend=True,
+        marker={"line": line or {"color": "white", "width": 0.8}},
+        customdata=hover, hovertemplate=_HOVER,
+    )
+
+
+def _map_view(features: list[dict], *, height: int, width: int = 640) -> tuple[dict, float]:
+    """Centre and zoom that fit the features (web Mercator, 512 px tiles)."""
+    lons, lats = [], []
+    for feature in features:
+        for lon, lat in _coordinates(feature["geometry"]["coordinates"]):
+            lons.append(lon)
+            lats.append(lat)
+    if not lons:
+        return {"lon": 10.45, "lat": 51.16}, 4.6
+    west, east, south, north = min(lons), max(lons), min(lats), max(lats)
+    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
+    zoom_x = math.log2(width * 360 / (512 * max(east - west, 1e-3)))
+    zoom_y = math.log2(height * 2 * math.pi / (512 * max(merc(north) - merc(south), 1e-4)))
+    centre_lat = math.degrees(math.atan(math.sinh((merc(north) + merc(south)) / 2)))
+    return {"lon": (west + east) / 2, "lat": centre_lat}, round(min(zoom_x, zoom_y) - 0.25, 2)
+
+
+def _coordinates(nested):
+    if isinstance(nested[0], (int, float)):
+        yield nested[0], nested[1]
+        return
+    for part in nested:
+        yield from _coordinates(part)

@@ -1,0 +1,94 @@
+"""Every page through streamlit.testing.v1.AppTest, for several districts, checking chart content in the Plotly spec."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from monitoring.catalog import load_fields
+
+FIELD_PAGES = [f"pages/{field['slug']}.py" for field in load_fields().values()]
+ALL_PAGES = ["pages/ueberblick.py", *FIELD_PAGES, "pages/daten_methodik.py"]
+# Rastatt, Rhein-Neckar-Kreis, Göppingen, and Göttingen (formed 2016: long gaps before) and Stuttgart (Stadtkreis).
+DISTRICTS = ["08216", "08226", "08117", "03159", "08111"]
+
+
+def run_page(page: str, kreis: str, **params) -> AppTest:
+    at = AppTest.from_file("dashboard.py", default_timeout=60)
+    at.query_params["kreis"] = kreis
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "pages/ueberblick.py":
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("kreis", DISTRICTS)
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_every_page_runs_for_several_districts(page, kreis):
+    at = run_page(page, kreis)
+    assert at.title and at.title[0].value  # every page says what it is
+    assert not at.error
+
+
+@pytest.mark.parametrize("page", [p for p in FIELD_PAGES if "wohnen" not in p and "gesundheit" not in p])
+def test_field_page_charts_carry_district_benchmarks_separators_and_source(page):
+    at = run_page(page, "08216")
+    specs = plotly_specs(at)
+    assert specs, "a Handlungsfeld with data shows charts"
+    for spec in specs:
+        layout = spec["layout"]
+        assert layout["separators"] == ",."
+        texts = " ".join(a.get("text", "") for a in layout.get("annotations", []))
+        assert "Quelle:" in texts
+    trend_names = {trace.get("name") for spec in specs for trace in spec["data"]}
+    assert "Rastatt" in trend_names or "▶ Rastatt" in " ".join(map(str, trend_names))
+
+
+def test_trend_chart_has_a_trace_per_region():
+    at = run_page("pages/bevoelkerung.py", "08226", vergleich=["land", "de", "08222"])
+    trend = plotly_specs(at)[0]
+    names = [trace["name"] for trace in trend["data"] if trace.get("type") == "scatter" and trace.get("name")]
+    for expected in ("Rhein-Neckar-Kreis", "Baden-Württemberg", "Deutschland", "Mannheim"):
+        assert any(expected in name for name in names), (expected, names)
+
+
+def test_district_change_changes_the_charts():
+    first = plotly_specs(run_page("pages/arbeit.py", "08216"))[0]
+    second = plotly_specs(run_page("pages/arbeit.py", "08111"))[0]
+    assert json.dumps(first["data"]) != json.dumps(second["data"])
+    assert "Stuttgart" in json.dumps(second["data"], ensure_ascii=False)
+
+
+def test_fields_without_district_data_say_so_and_name_own_figures():
+    at = run_page("pages/wohnen.py", "08216")
+    assert any("keine amtliche Statistik" in info.value for info in at.info)
+    assert any("Anschlussunterbringung" in md.value for md in at.markdown)
+
+
+def test_unknown_district_in_url_falls_back_with_visible_note():
+    at = run_page("pages/ueberblick.py", "99999")
+    assert any("Unbekannte Angabe im Link" in w.value for w in at.sidebar.warning)
+    assert at.sidebar.selectbox(key="kreis").value == "08216"
+
+
+def test_overview_has_a_tile_per_handlungsfeld():
+    at = run_page("pages/ueberblick.py", "08216")
+    labels = [m.label for m in at.metric]
+    for field in load_fields():
+        assert any(label.startswith(field) for label in labels), (field, labels)
+
+
+def test_methods_page_shows_catalogue_coverage_and_sources():
+    at = run_page("pages/daten_methodik.py", "08216")
+    headers = [h.value for h in at.header]
+    assert {"Indikatorkatalog", "Quellen und Datenstand", "Zeichenerklärung"} <= set(headers)
+    assert len(at.dataframe) >= 3
