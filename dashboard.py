@@ -2,10 +2,14 @@
 
 Run: streamlit run dashboard.py
 """
+import os
+import time
+
 import streamlit as st
 
 from monitoring import ui
 
+STARTED = time.perf_counter()
 st.set_page_config(page_title="Integrationsmonitor", page_icon=":material/monitoring:", layout="wide")
 
 st.session_state["filters"] = ui.sidebar_filters()
@@ -25,3 +29,6 @@ navigation = st.navigation(
 )
 navigation.run()
 ui.footer()
+
+if os.environ.get("INTEGRATIONSMONITOR_TIMING"):  # for bench/bench_pages.py: the script's own run time
+    print(f"SCRIPT_MS {navigation.url_path or 'ueberblick'} {(time.perf_counter() - STARTED) * 1000:.1f}", flush=True)
