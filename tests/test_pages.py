@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from monitoring.catalog import load_fields
+from tests.conftest import PROJECT_DIR
 
 FIELD_PAGES = [f"pages/{field['slug']}.py" for field in load_fields().values()]
 ALL_PAGES = ["pages/ueberblick.py", *FIELD_PAGES, "pages/daten_methodik.py"]
@@ -15,7 +16,7 @@ DISTRICTS = ["08216", "08226", "08117", "03159", "08111"]
 
 
 def run_page(page: str, kreis: str, **params) -> AppTest:
-    at = AppTest.from_file("dashboard.py", default_timeout=60)
+    at = AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=60)
     at.query_params["kreis"] = kreis
     for key, value in params.items():
         at.query_params[key] = value
