@@ -71,6 +71,11 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", str(text)).strip()
 
 
+def _norm_column(column: pd.Series) -> pd.Series:
+    """Normalise whitespace once per distinct header (there are few), not once per row (there are a million)."""
+    return column.map({text: _norm(text) for text in column.unique()})
+
+
 def parse_dims(dims: str) -> dict[str, str]:
     """'GES=GESW;NAT=NATA' -> {'GES': 'GESW', 'NAT': 'NATA'}."""
     if not dims:
@@ -80,6 +85,9 @@ def parse_dims(dims: str) -> dict[str, str]:
 
 def apply_rules(observations: pd.DataFrame, rules: list[Rule]) -> pd.DataFrame:
     """All facts the rules select, in FACT_COLUMNS order (duplicates across sources are kept; db decides)."""
+    observations = observations.assign(
+        measure_n=_norm_column(observations["measure"]), dims_n=_norm_column(observations["dims"])
+    )
     by_table = {key: group for key, group in observations.groupby("table", sort=False)}
     by_statistic = {key: group for key, group in observations.groupby("statistic", sort=False)}
     frames = []
@@ -106,9 +114,9 @@ def _apply(rule: Rule, source: pd.DataFrame) -> pd.DataFrame:
 def _apply_one_layout(rule: Rule, source: pd.DataFrame) -> pd.DataFrame:
     rows = source if rule.layout is None else source[source["layout"] == rule.layout]
     if rule.measure is not None:
-        rows = rows[rows["measure"].map(_norm) == _norm(rule.measure)]
+        rows = rows[rows["measure_n"] == _norm(rule.measure)]
     if isinstance(rule.dims, str):
-        rows = rows[rows["dims"].map(_norm) == _norm(rule.dims)]
+        rows = rows[rows["dims_n"] == _norm(rule.dims)]
     if rows.empty:
         return rows
     rows = rows.copy()
@@ -127,14 +135,15 @@ def _apply_one_layout(rule: Rule, source: pd.DataFrame) -> pd.DataFrame:
 def _category(rule: Rule, rows: pd.DataFrame) -> pd.Series:
     if rule.by is None:
         return pd.Series("", index=rows.index)
-    raw = rows["measure"] if rule.by == "measure" else rows["dims"]
+    raw = rows["measure_n"] if rule.by == "measure" else rows["dims_n"]
     categories = {_norm(k): v for k, v in rule.categories.items()}
-    return raw.map(lambda text: categories.get(_norm(text)))
+    return raw.map(categories)
 
 
 def _select_flat(rule: Rule, rows: pd.DataFrame) -> pd.DataFrame:
     """Flat CSV: required dimension codes, the breakdown variable, and every other variable at its total."""
-    dims = rows["dims"].map(parse_dims)
+    # Few distinct dimension strings, many rows: decide once per distinct string.
+    parsed = {text: parse_dims(text) for text in rows["dims"].unique()}
     required = rule.dims if isinstance(rule.dims, dict) else {}
     free = set(rule.sum_over) | set(rule.only) | ({rule.by} if rule.by else set())
 
@@ -150,11 +159,11 @@ def _select_flat(rule: Rule, rows: pd.DataFrame) -> pd.DataFrame:
                 return False  # another breakdown: not this series
         return all(var in d for var in required)
 
-    mask = dims.map(keep)
-    rows, dims = rows[mask].copy(), dims[mask]
+    kept = {text for text, d in parsed.items() if keep(d)}
+    rows = rows[rows["dims"].isin(kept)].copy()
     if rule.by:
-        raw = dims.map(lambda d: d.get(rule.by, ""))
-        rows["category"] = raw.map(lambda code: rule.categories.get(code))
+        category_of = {text: rule.categories.get(parsed[text].get(rule.by, "")) for text in kept}
+        rows["category"] = rows["dims"].map(category_of)
         rows = rows[rows["category"].notna()]
     else:
         rows["category"] = ""
