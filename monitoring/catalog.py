@@ -1,4 +1,11 @@
-"""The indicator catalogue (data/indicators.toml) and the Handlungsfelder (data/handlungsfelder.toml)."""
+"""The indicator catalogue (data/indicators.toml + data/own_indicators.toml) and the Handlungsfelder
+(data/handlungsfelder.toml).
+
+The catalogue is two files side by side: indicators.toml (official statistics, reviewed like code) and
+own_indicators.toml (figures only the district itself has, added by people or on the page "Daten aktualisieren").
+Every function that takes the path of indicators.toml also reads the own_indicators.toml next to it, so a
+copy of data/ (tests, previews) carries its own catalogue.
+"""
 from __future__ import annotations
 
 import tomllib
@@ -11,6 +18,7 @@ from .mapping import Rule
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CATALOG_FILE = DATA_DIR / "indicators.toml"
+OWN_CATALOG_NAME = "own_indicators.toml"  # beside indicators.toml
 FIELDS_FILE = DATA_DIR / "handlungsfelder.toml"
 
 HANDLUNGSFELDER = ["Sprache", "Bildung", "Arbeit", "Wohnen", "Gesundheit", "Zusammenleben", "Bevölkerung"]
@@ -26,15 +34,41 @@ CATALOG_COLUMNS = [
 ]
 
 
-@lru_cache(maxsize=4)
 def _load(path: Path) -> dict:
+    # Keyed on the file's size and mtime: own_indicators.toml changes while the app runs (add an indicator).
+    stat = path.stat()
+    return _parse(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _parse(path: Path, _mtime_ns: int, _size: int) -> dict:
     with path.open("rb") as fh:
         return tomllib.load(fh)
 
 
+def own_catalog_file(path: Path = CATALOG_FILE) -> Path:
+    return path.with_name(OWN_CATALOG_NAME)
+
+
+def _entries(path: Path) -> list[dict]:
+    """The [[indicator]] entries of indicators.toml followed by those of own_indicators.toml (if present)."""
+    own = own_catalog_file(path)
+    return _load(path)["indicator"] + (_load(own).get("indicator", []) if own.is_file() else [])
+
+
+def own_indicator_ids(path: Path = CATALOG_FILE) -> list[str]:
+    """Ids of the own-figure indicators (own_indicators.toml), in file order."""
+    own = own_catalog_file(path)
+    return [entry["id"] for entry in _load(own).get("indicator", [])] if own.is_file() else []
+
+
 def load_catalog(path: Path = CATALOG_FILE) -> pd.DataFrame:
-    """One row per indicator, validated; numerator is a comma-separated list of ids."""
-    entries = _load(path)["indicator"]
+    """One row per indicator (official and own), validated; numerator is a comma-separated list of ids."""
+    return catalog_frame(_entries(path))
+
+
+def catalog_frame(entries: list[dict]) -> pd.DataFrame:
+    """The catalogue table of [[indicator]] entries as parsed from TOML, validated."""
     rows = []
     for entry in entries:
         row = {c: entry.get(c) for c in CATALOG_COLUMNS}
@@ -77,7 +111,7 @@ def validate_catalog(catalog: pd.DataFrame) -> None:
 
 def load_rules(path: Path = CATALOG_FILE) -> list[Rule]:
     rules = []
-    for entry in _load(path)["indicator"]:
+    for entry in _entries(path):
         for series in entry.get("series", []):
             rules.append(Rule.from_toml(entry["id"], series))
     return rules

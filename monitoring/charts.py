@@ -96,7 +96,9 @@ _UNIFIED_HOVER_TITLE = {
 # --- house style ------------------------------------------------------------------------------------------------
 
 
-def apply_house_style(fig: go.Figure, *, title: str, source_line: str, unit: str, height: int | None = None) -> go.Figure:
+def apply_house_style(
+    fig: go.Figure, *, title: str, source_line: str, unit: str, height: int | None = None,
+) -> go.Figure:
     """Title with unit, German separators, fonts, colours, legend, margins and the source line; returns fig."""
     title_lines = _wrap(_title_with_unit(title, unit), TITLE_WRAP)
     source_lines = _wrap(source_line, SOURCE_WRAP)
@@ -113,7 +115,7 @@ def apply_house_style(fig: go.Figure, *, title: str, source_line: str, unit: str
         font={"family": FONT_FAMILY, "size": FONT_SIZE, "color": TEXT_COLOR},
         title={
             "text": "<br>".join(title_lines),
-            "font": {"size": TITLE_SIZE, "color": TEXT_COLOR},
+            "font": {"family": FONT_FAMILY, "size": TITLE_SIZE, "color": TEXT_COLOR},
             "xref": "container", "x": 0.01, "xanchor": "left",
             "yref": "container", "y": 1 - 12 / height, "yanchor": "top",
         },
@@ -123,14 +125,16 @@ def apply_house_style(fig: go.Figure, *, title: str, source_line: str, unit: str
         showlegend=True,
         legend={
             "orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom",
-            "font": {"size": FONT_SIZE}, "traceorder": "normal", "bgcolor": "rgba(255,255,255,0)",
+            "font": {"family": FONT_FAMILY, "size": FONT_SIZE}, "traceorder": "normal",
+            "bgcolor": "rgba(255,255,255,0)",
         },
         margin={"l": 64, "r": 32, "t": top, "b": bottom, "pad": 4, "autoexpand": True},
         hoverlabel={"font": {"family": FONT_FAMILY, "size": FONT_SIZE}, "bgcolor": "white",
                     "bordercolor": MUTED_COLOR, "align": "left"},
         meta={"source": source_line},
     )
-    axis = {"tickfont": {"size": FONT_SIZE}, "title": {"font": {"size": FONT_SIZE}}, "gridcolor": GRID_COLOR,
+    font = {"family": FONT_FAMILY, "size": FONT_SIZE, "color": TEXT_COLOR}
+    axis = {"tickfont": font, "title": {"font": font}, "gridcolor": GRID_COLOR,
             "linecolor": MUTED_COLOR, "zerolinecolor": "#BDBDBD", "automargin": True}
     fig.update_xaxes(**axis)
     fig.update_yaxes(**axis)
@@ -138,7 +142,7 @@ def apply_house_style(fig: go.Figure, *, title: str, source_line: str, unit: str
     fig.add_annotation(
         name="source", text="<br>".join(source_lines), showarrow=False,
         xref="paper", yref="paper", x=0, y=-below_axis / plot_height, xanchor="left", yanchor="top", align="left",
-        font={"size": SOURCE_SIZE, "color": MUTED_COLOR},
+        font={"family": FONT_FAMILY, "size": SOURCE_SIZE, "color": MUTED_COLOR},
     )
     return fig
 
@@ -147,7 +151,7 @@ def _title_with_unit(title: str, unit: str) -> str:
     unit = (unit or "").strip()
     if not unit or unit in title:
         return title
-    return f"{title} (in {unit})"
+    return f"{title} (in %)" if unit == "%" else f"{title} ({unit})"
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -166,6 +170,14 @@ def _legend_rows(fig: go.Figure, width_px: int = 640) -> int:
             rows, used = rows + 1, 0
         used += entry
     return rows
+
+
+def _value_text(value, flag, unit: str, decimals: int) -> str:
+    """"12,3 %", "12,3 % (vorläufig)" or, for a gap, "keine Angabe (Zahlenwert nicht sicher genug)"."""
+    if fmt.is_missing(value):
+        return fmt.fmt_missing(flag)
+    note = fmt.flag_note(flag)
+    return fmt.fmt_value(value, unit, decimals) + (f" ({note})" if note else "")
 
 
 # --- time series ------------------------------------------------------------------------------------------------
@@ -236,12 +248,7 @@ def _series_trace(rows: pd.DataFrame, hover: list[str], style: dict, ags: str) -
 
 def _series_hover(row, unit: str, decimals: int, period_type: str) -> str:
     label = f"{row.name} ({fmt.fmt_period(row.period, period_type)})" if period_type == "Schuljahr" else row.name
-    if pd.isna(row.value):
-        text = f"{label}: {fmt.fmt_missing(row.flag)}"
-    else:
-        text = f"{label}: {fmt.fmt_value(row.value, unit, decimals)}"
-        if row.flag:
-            text += f" ({fmt.flag_meaning(row.flag)})"
+    text = f"{label}: {_value_text(row.value, row.flag, unit, decimals)}"
     if row.is_break and row.basis:
         text += f"<br>  Bruch: ab hier {row.basis}"
     return text
@@ -293,7 +300,7 @@ def _add_breaks(fig: go.Figure, data: pd.DataFrame) -> None:
 
 def _style_time_axes(fig: go.Figure, data: pd.DataFrame, period_type: str, unit: str) -> None:
     periods = sorted(data["period"].dropna().unique())
-    ticks = _thin(periods, 12)
+    ticks = _thin(periods, 8)  # 8 labels fit a phone-wide chart without rotation
     labels = [fmt.fmt_period(p, "Jahr" if period_type == "Stichtag" else period_type) for p in ticks]
     keep = {label: i for i, label in enumerate(labels)}  # one tick per label: the last date of that year wins
     ticks, labels = [ticks[i] for i in sorted(keep.values())], [labels[i] for i in sorted(keep.values())]
@@ -302,7 +309,8 @@ def _style_time_axes(fig: go.Figure, data: pd.DataFrame, period_type: str, unit:
         hovermode="x unified",
         xaxis={"type": "date", "tickmode": "array", "tickvals": [pd.Timestamp(t).strftime("%Y-%m-%d") for t in ticks],
                "ticktext": labels, "range": _date_range(periods), "showgrid": False, "showline": True,
-               "ticks": "outside", "unifiedhovertitle": {"text": _UNIFIED_HOVER_TITLE.get(period_type, "%{x|%d.%m.%Y}")},
+               "ticks": "outside", "tickangle": 0,
+               "unifiedhovertitle": {"text": _UNIFIED_HOVER_TITLE.get(period_type, "%{x|%d.%m.%Y}")},
                "hoverformat": "%d.%m.%Y"},
         yaxis={"title": {"text": unit}, "tickformat": ",",
                "rangemode": "tozero" if values.empty or values.min() >= 0 else "normal"},
@@ -317,9 +325,9 @@ def _thin(items: list, most: int) -> list:
     return list(items)[::-1][::step][::-1]
 
 
-def _date_range(periods: list) -> list[str]:
+def _date_range(periods: list) -> list[str] | None:
     if not periods:
-        return []
+        return None
     first, last = pd.Timestamp(periods[0]), pd.Timestamp(periods[-1])
     pad = max((last - first) * 0.04, pd.Timedelta(days=200))
     return [(first - pad).strftime("%Y-%m-%d"), (last + pad).strftime("%Y-%m-%d")]
@@ -352,13 +360,15 @@ def breakdown_figure(
         missing = rows["value"].isna()
         if missing.any():
             fig.add_trace(_missing_labels(
-                region, [c for c, m in zip(categories, missing) if m], rows.loc[missing, "flag"].fillna(""),
-                offsetgroup=region,
+                [f"{region} – {c}" for c, m in zip(categories, missing) if m],
+                [c for c, m in zip(categories, missing) if m], rows.loc[missing, "flag"].fillna(""),
+                legendgroup=region, offsetgroup=region, orientation="h",  # "h": grouped along y like the bars
             ))
     height = 150 + len(categories) * (len(regions) * ROW_HEIGHT + 16) + 24 * _legend_rows(fig)
     fig.update_layout(
         barmode="group", scattermode="group", bargap=0.25, bargroupgap=0.05, hovermode="closest",
-        yaxis={"type": "category", "autorange": "reversed", "automargin": True},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": categories,
+               "range": [len(categories) - 0.5, -0.5], "autorange": False, "automargin": True},  # first on top
         xaxis={"title": {"text": unit}, "tickformat": ",", "range": _value_range(data["value"]), "showline": True},
     )
     return apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=max(height, 320))
@@ -367,11 +377,7 @@ def breakdown_figure(
 def _breakdown_bars(region, rows, categories, color, pattern, unit, decimals) -> go.Bar:
     values = pd.to_numeric(rows["value"], errors="coerce")
     flags = rows["flag"].fillna("")
-    hover = [
-        f"{region} – {c}: " + (fmt.fmt_missing(f) if pd.isna(v) else fmt.fmt_value(v, unit, decimals)
-                               + (f" ({fmt.flag_meaning(f)})" if f else ""))
-        for c, v, f in zip(categories, values, flags)
-    ]
+    hover = [f"{region} – {c}: {_value_text(v, f, unit, decimals)}" for c, v, f in zip(categories, values, flags)]
     return go.Bar(
         x=values, y=categories, orientation="h", name=region, legendgroup=region, offsetgroup=region,
         marker={"color": color, "line": {"color": color, "width": 1},
@@ -381,14 +387,15 @@ def _breakdown_bars(region, rows, categories, color, pattern, unit, decimals) ->
     )
 
 
-def _missing_labels(region: str, ys: list, flags, *, offsetgroup: str | None = None) -> go.Scatter:
-    """"keine Angabe (…)" written at the value axis where a bar would be."""
+def _missing_labels(names: list[str], ys: list, flags, *, legendgroup: str, offsetgroup: str | None = None,
+                    orientation: str | None = None) -> go.Scatter:
+    """"keine Angabe (…)" written at the value axis where a bar would be; the hover names the region."""
     texts = [fmt.fmt_missing(f) for f in flags]
     return go.Scatter(
         x=[0] * len(ys), y=ys, mode="text", text=texts, textposition="middle right", showlegend=False,
-        name=f"{region}: keine Angabe", legendgroup=region, offsetgroup=offsetgroup, cliponaxis=False,
-        textfont={"size": SOURCE_SIZE, "color": MUTED_COLOR},
-        customdata=[f"{region}: {t}" for t in texts], hovertemplate=_HOVER,
+        name="keine Angabe", legendgroup=legendgroup, offsetgroup=offsetgroup, orientation=orientation,
+        cliponaxis=False, textfont={"size": SOURCE_SIZE, "color": MUTED_COLOR},
+        customdata=[f"{n}: {t}" for n, t in zip(names, texts)], hovertemplate=_HOVER,
     )
 
 
@@ -426,22 +433,23 @@ def ranking_figure(
     ):
         rows = ranked[ranked["role"] == role]
         if not rows.empty:
-            fig.add_trace(_ranking_bars(rows, name, color, pattern, unit, decimals, len(ranked)))
+            fig.add_trace(_ranking_bars(rows, name, color, pattern, unit, decimals))
     missing = data[data["value"].isna()]
     if not missing.empty:
-        fig.add_trace(_missing_labels("", list(missing["ags"]), missing["flag"]))
-        fig.data[-1].customdata = [f"{n}: {fmt.fmt_missing(f)}" for n, f in zip(missing["name"], missing["flag"])]
+        fig.add_trace(_missing_labels(list(missing["name"]), list(missing["ags"]), missing["flag"],
+                                      legendgroup="keine Angabe"))
     labels = [f"<b>▶ {n}</b>" if r == "focus" else n for n, r in zip(data["name"], data["role"])]
     fig.update_layout(
         barmode="overlay", bargap=0.25, hovermode="closest",
         yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(data["ags"]),
-               "autorange": "reversed", "tickmode": "array", "tickvals": list(data["ags"]), "ticktext": labels,
+               "range": [len(data) - 0.5, -0.5], "autorange": False,
+               "tickmode": "array", "tickvals": list(data["ags"]), "ticktext": labels,
                "automargin": True},
         xaxis={"title": {"text": unit}, "tickformat": ",", "showline": True,
                "range": _value_range(data["value"], [] if reference_value is None else [reference_value])},
     )
-    if reference_value is not None and not fmt.is_missing(reference_value):
-        _add_reference(fig, float(reference_value), reference_label, unit, decimals)
+    if reference_value is not None and not fmt.is_missing(reference_value) and not data.empty:
+        _add_reference(fig, float(reference_value), reference_label, unit, decimals, first_row=data["ags"].iloc[0])
     height = 170 + ROW_HEIGHT * len(data)
     return apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=max(height, 320))
 
@@ -454,14 +462,17 @@ def _ranking_frame(df: pd.DataFrame) -> pd.DataFrame:
     data["flag"] = data["flag"].fillna("").astype(str) if "flag" in data else ""
     ranked = data[data["value"].notna()].sort_values("value", ascending=False, kind="stable")
     missing = data[data["value"].isna()].sort_values("name", kind="stable")
+    if "rank" not in data:  # 1 = highest; ties share a rank, as queries/ranking.sql counts
+        ranked["rank"] = ranked["value"].rank(method="min", ascending=False).astype(int)
+    if "ranked" not in data:
+        ranked["ranked"] = len(ranked)
     return pd.concat([ranked, missing], ignore_index=True)
 
 
-def _ranking_bars(rows, name, color, pattern, unit, decimals, count) -> go.Bar:
+def _ranking_bars(rows, name, color, pattern, unit, decimals) -> go.Bar:
     hover = [
-        f"{n}: {fmt.fmt_value(v, unit, decimals)}" + (f" ({fmt.flag_meaning(f)})" if f else "")
-        + f"<br>Rang {rank} von {count}"
-        for n, v, f, rank in zip(rows["name"], rows["value"], rows["flag"], rows.index + 1)
+        f"{n}: {_value_text(v, f, unit, decimals)}<br>Rang {int(rank)} von {int(count)}"
+        for n, v, f, rank, count in zip(rows["name"], rows["value"], rows["flag"], rows["rank"], rows["ranked"])
     ]
     return go.Bar(
         x=rows["value"], y=rows["ags"], orientation="h", name=name, legendgroup=name,
@@ -472,15 +483,16 @@ def _ranking_bars(rows, name, color, pattern, unit, decimals, count) -> go.Bar:
     )
 
 
-def _add_reference(fig: go.Figure, value: float, label: str, unit: str, decimals: int) -> None:
+def _add_reference(fig: go.Figure, value: float, label: str, unit: str, decimals: int, *, first_row: str) -> None:
+    """A dashed vertical line, labelled at its foot (the bottom rows hold the shortest bars) and in the legend."""
     text = f"{label}: {fmt.fmt_value(value, unit, decimals)}" if label else fmt.fmt_value(value, unit, decimals)
     fig.add_shape(type="line", name="reference", xref="x", yref="paper", x0=value, x1=value, y0=0, y1=1,
                   line={"color": LAND_COLOR, "width": 2.5, "dash": "dash"}, layer="above")
-    fig.add_annotation(name="reference", text=f"┆ {text}", showarrow=False, xref="x", yref="paper", x=value, y=1,
-                       xanchor="left", yanchor="bottom", xshift=-4, font={"size": FONT_SIZE - 1, "color": TEXT_COLOR},
-                       bgcolor="rgba(255,255,255,0.9)")
-    # the legend names the line too, so the dash is explained where the colours are
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=text, hoverinfo="skip",
+    fig.add_annotation(name="reference", text=text, showarrow=False, xref="x", yref="paper", x=value, y=0,
+                       xanchor="left", yanchor="bottom", xshift=4, yshift=2,
+                       font={"size": FONT_SIZE - 1, "color": TEXT_COLOR}, bgcolor="rgba(255,255,255,0.9)")
+    # a legend entry for the line (y on an existing row: a None category would add an empty row)
+    fig.add_trace(go.Scatter(x=[None], y=[first_row], mode="lines", name=text, hoverinfo="skip",
                              line={"color": LAND_COLOR, "width": 2.5, "dash": "dash"}))
 
 
@@ -508,7 +520,8 @@ def sparkline_figure(df: pd.DataFrame, *, color: str = FOCUS_COLOR, decimals: in
         decimals = 0 if bool((values == values.round()).all()) else 1
     last = data[data["value"].notna()].tail(1)
     fig = go.Figure([
-        go.Scatter(x=data["period"], y=data["value"], mode="lines", connectgaps=False, line={"color": color, "width": 2},
+        go.Scatter(x=data["period"], y=data["value"], mode="lines", connectgaps=False,
+                   line={"color": color, "width": 2},
                    customdata=[fmt.fmt_value(v, unit, decimals) for v in data["value"]], hovertemplate=_HOVER),
         go.Scatter(x=last["period"], y=last["value"], mode="markers", marker={"color": color, "size": 6},
                    hoverinfo="skip"),
@@ -552,14 +565,16 @@ def choropleth_figure(
         fig.add_trace(_map_trace(missing, features, "keine Angabe", MISSING_COLOR, unit, decimals))
     focus = data[data["ags"] == focus_ags]
     if not focus.empty:
-        fig.add_trace(_map_trace(focus, features, f"▶ {focus['name'].iloc[0]}", "rgba(0,0,0,0)", unit, decimals,
+        label = f"▶ {focus['name'].iloc[0]} (schwarz umrandet)"
+        fig.add_trace(_map_trace(focus, features, label, "rgba(0,0,0,0)", unit, decimals,
                                  line={"color": BLACK, "width": 3}))
         fig.data[-1].hoverinfo = "skip"
     center, zoom = _map_view(list(features.values()), height=560)
     fig.update_layout(map={"style": "white-bg", "center": center, "zoom": zoom}, legend={"traceorder": "normal"},
                       hovermode="closest")
     fig = apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=620)
-    fig.update_layout(legend={"orientation": "v", "x": 0, "y": 1, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.85)"},
+    fig.update_layout(legend={"orientation": "v", "x": 0, "y": 1, "yanchor": "top",
+                              "bgcolor": "rgba(255,255,255,0.85)"},
                       margin={"t": 18 + 26 * len(_wrap(_title_with_unit(title, unit), TITLE_WRAP))})
     return fig
 
@@ -575,8 +590,8 @@ def class_edges(values, classes: int = 5, method: str = "quantile", decimals: in
         raw = np.linspace(numbers.min(), numbers.max(), classes + 1)[1:-1]
     else:
         raise ValueError(f"Unbekannte Klassenbildung „{method}“ (erwartet: quantile, equal)")
-    edges = sorted({round(float(e), decimals) for e in raw if numbers.min() < round(float(e), decimals) <= numbers.max()})
-    return edges
+    rounded = {round(float(e), decimals) for e in raw}
+    return sorted(e for e in rounded if numbers.min() < e <= numbers.max())
 
 
 def class_labels(edges: list[float], unit: str, decimals: int) -> list[str]:
@@ -598,11 +613,7 @@ def _classify(values: pd.Series, edges: list[float], decimals: int) -> pd.Series
 
 
 def _map_trace(rows, features, name, color, unit, decimals, line=None) -> go.Choroplethmap:
-    hover = [
-        f"{n}: " + (fmt.fmt_missing(f) if pd.isna(v) else fmt.fmt_value(v, unit, decimals)
-                    + (f" ({fmt.flag_meaning(f)})" if f else ""))
-        for n, v, f in zip(rows["name"], rows["value"], rows["flag"])
-    ]
+    hover = [f"{n}: {_value_text(v, f, unit, decimals)}" for n, v, f in zip(rows["name"], rows["value"], rows["flag"])]
     return go.Choroplethmap(
         geojson={"type": "FeatureCollection", "features": [features[a] for a in rows["ags"]]},
         featureidkey="properties.ags", locations=list(rows["ags"]), z=[0] * len(rows), name=name,

@@ -7,6 +7,7 @@ the old one and renames it into place, so a reader never sees half a database.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from functools import lru_cache
@@ -22,7 +23,12 @@ QUERY_DIR = PROJECT_DIR / "queries"
 DATA_DIR = Path(os.environ.get("INTEGRATIONSMONITOR_DATA", PROJECT_DIR / "data"))
 DB_FILE = Path(os.environ.get("INTEGRATIONSMONITOR_DB", DATA_DIR / "integrationsmonitor.duckdb"))
 BUILD_STEPS = ["build_1_imported_current", "build_2_derive_shares", "build_3_facts_all", "build_4_facts", "build_7_regions"]
-INPUT_FILES = ["facts.parquet", "indicators.toml", "districts.csv", "laender.csv", "crosswalk.csv"]
+# User imports (monitoring/updates.py) live in data/imports/: one Parquet of facts per import and a manifest
+# listing them; only imports the manifest lists as active are part of the database.
+IMPORTS_DIR = "imports"
+MANIFEST_FILE = f"{IMPORTS_DIR}/manifest.json"
+INPUT_FILES = ["facts.parquet", "indicators.toml", "own_indicators.toml", "districts.csv", "laender.csv",
+               "crosswalk.csv", MANIFEST_FILE]
 
 _build_lock = threading.Lock()
 
@@ -41,7 +47,28 @@ def data_fingerprint(data_dir: Path = DATA_DIR) -> str:
         path = data_dir / name if (data_dir / name).exists() else QUERY_DIR / name
         digest.update(name.encode())
         digest.update(path.read_bytes() if path.exists() else b"missing")
+    for entry in active_imports(data_dir):  # an import's Parquet never changes, but hash it: cheap and certain
+        digest.update(entry["facts_file"].encode())
+        digest.update((data_dir / IMPORTS_DIR / entry["facts_file"]).read_bytes())
     return digest.hexdigest()
+
+
+def read_manifest(data_dir: Path = DATA_DIR) -> dict:
+    """data/imports/manifest.json, or an empty manifest when nothing was imported yet."""
+    path = data_dir / MANIFEST_FILE
+    if not path.is_file():
+        return {"format": 1, "imports": []}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path} ist beschädigt ({err}); bitte aus der Sicherung wiederherstellen.") from None
+    return manifest
+
+
+def active_imports(data_dir: Path = DATA_DIR) -> list[dict]:
+    """The imports of the manifest that count, oldest first.  A Parquet file in data/imports/ that the manifest
+    does not list (left by an import that was killed before its commit) is ignored."""
+    return [entry for entry in read_manifest(data_dir)["imports"] if entry["status"] == "active"]
 
 
 def stored_fingerprint(db_file: Path) -> str | None:
@@ -78,6 +105,9 @@ def _load_tables(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
     con.execute(load_sql("load_catalog"))
     con.unregister("catalog_frame")
     con.execute(load_sql("load_facts"), {"path": str(data_dir / "facts.parquet")})
+    for entry in active_imports(data_dir):
+        con.execute(load_sql("load_import_facts"),
+                    {"path": str(data_dir / IMPORTS_DIR / entry["facts_file"]), "import_id": entry["id"]})
     for table in ("districts", "laender", "crosswalk"):
         con.execute(load_sql(f"load_{table}"), {"path": str(data_dir / f"{table}.csv")})
 
@@ -88,6 +118,14 @@ def ensure_database(data_dir: Path = DATA_DIR, db_file: Path = DB_FILE) -> Path:
         if stored_fingerprint(db_file) != data_fingerprint(data_dir):
             build_database(data_dir, db_file)
     return db_file
+
+
+def reset_connection() -> None:
+    """Forget the cached read-only connection, so the next query opens the database just rebuilt (after an
+    import or undo); the old connection still points at the replaced file."""
+    if connection.cache_info().currsize:
+        connection().close()
+    connection.cache_clear()
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,8 @@ Choices, so every screen, tooltip and download says the same thing:
   into Excel as a number, the CSV export stays plain, and screen readers read it as "minus".  The typographic
   U+2212 would look slightly nicer but breaks both.
 - Missing values (None, NaN, NaT, ±inf) print as the en dash "–"; the reason for a gap is told by ``fmt_missing``.
-- Zero change prints as "±0" (with the decimals asked for: "±0,0"); a change that rounds to zero is zero, never "-0,0".
+- Zero change prints as "±0" (with the decimals asked for: "±0,0"); a change that rounds to zero is zero,
+  never "-0,0".
 - Periods: a Stichtag is a full date ("31.12.2015"), a Jahr or Jahresdurchschnitt its year ("2015"), a Schuljahr
   is named by the calendar year it starts in ("2015/16"); the store keeps a Schuljahr as a date in its first year.
 - Units follow the number after a normal space ("12,3 %", DIN 5008); a change of a percentage is given in
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 MISSING = "–"  # en dash: printed where there is no value
@@ -35,10 +37,16 @@ FLAG_MEANINGS: dict[str, str] = {
     "...": "Angabe fällt später an",
     "()": "Aussagewert eingeschränkt",
     "*": "anonymisiert (BA)",
-    "e": "geschätzt",
+    # GENESIS value quality (value_q): "e" marks a final value (the Zensus 2022 marks every value so), "s" an
+    # estimate -- as monitoring/importers/common.py reads them.  Older printed tables used "e" for "geschätzt";
+    # the importers never produce that meaning.
+    "e": "endgültiger Wert",
+    "s": "geschätzt",
     "p": "vorläufig",
     "r": "berichtigt",
 }
+# Marks that say nothing a reader needs beside a value: not repeated in tooltips (flag_note).
+QUIET_FLAGS = {"e"}
 
 
 def is_missing(value) -> bool:
@@ -89,7 +97,17 @@ def fmt_change(delta, unit: str | None, decimals: int = 0) -> str:
 
 
 def fmt_date(iso_or_date) -> str:
-    """"2024-12-31", date, datetime, pandas Timestamp or numpy datetime64 -> "31.12.2024"; missing -> "–"."""
+    """"2024-12-31", date, datetime, pandas Timestamp or numpy datetime64 -> "31.12.2024"; missing -> "–".
+
+    A date known only to the month or year (a BA Datenstand "2025-04", "2025") keeps that precision: "04/2025",
+    "2025".
+    """
+    if isinstance(iso_or_date, str):
+        text = iso_or_date.strip()
+        if re.fullmatch(r"\d{4}-\d{2}", text):
+            return f"{text[5:7]}/{text[:4]}"
+        if re.fullmatch(r"\d{4}", text):
+            return text
     day = to_date(iso_or_date)
     return MISSING if day is None else f"{day.day:02d}.{day.month:02d}.{day.year}"
 
@@ -109,7 +127,9 @@ def fmt_period(period, period_type: str) -> str:
         return str(year)
     if period_type == "Schuljahr":
         return f"{year}/{(year + 1) % 100:02d}"
-    raise ValueError(f"Unbekannter Zeitbezug „{period_type}“ (erwartet: Stichtag, Jahr, Jahresdurchschnitt, Schuljahr)")
+    raise ValueError(
+        f"Unbekannter Zeitbezug „{period_type}“ (erwartet: Stichtag, Jahr, Jahresdurchschnitt, Schuljahr)"
+    )
 
 
 def flag_meaning(flag) -> str:
@@ -123,6 +143,13 @@ def flag_meaning(flag) -> str:
     if not flag:
         return ""
     return FLAG_MEANINGS.get(flag, f"Sonderzeichen „{flag}“")
+
+
+def flag_note(flag) -> str:
+    """The remark to print beside a value that has one ("p" -> "vorläufig"); "" for no flag or a quiet one ("e")."""
+    if flag is None or (isinstance(flag, float) and math.isnan(flag)) or str(flag).strip() in QUIET_FLAGS:
+        return ""
+    return flag_meaning(flag)
 
 
 def fmt_missing(flag) -> str:

@@ -95,43 +95,79 @@ def query_region_names() -> dict[str, str]:
 
 
 def sidebar_filters() -> Filters:
-    """District, benchmarks and period in the sidebar; all three live in the URL (kreis, vergleich, zeitraum)."""
+    """District, benchmarks and period in the sidebar; all three live in the URL (kreis, vergleich, zeitraum).
+
+    The URL is read once when a session starts and rewritten on every run, so a copied link reproduces the
+    view (the page is in the path) and a page switch, which clears the query string, does not lose it.
+    """
     table = districts()
     options = table.index.tolist()
-    default_kreis = settings().get("default_kreis", options[0])
-    if default_kreis not in options:
-        default_kreis = options[0]
-    _note_invalid_url_values(options)
     first, last = (int(v) for v in query("year_range").iloc[0])
+    _init_filter_state(options, first, last)
     with st.sidebar:
-        kreis = st.selectbox("Kreis", options, index=options.index(default_kreis), key="kreis", bind="query-params",
-                             format_func=lambda a: table.loc[a, "label"], help="Der Kreis, um den es geht.")
+        kreis = st.selectbox("Kreis", options, key="kreis", format_func=lambda a: table.loc[a, "label"],
+                             on_change=_forget_url_note, help="Der Kreis, um den es geht.")
         land_ags, land_name = table.loc[kreis, "land_ags"], table.loc[kreis, "land_name"]
         chosen = st.multiselect(
-            "Vergleich", [LAND, GERMANY, *options], default=[LAND, GERMANY], key="vergleich", bind="query-params",
+            "Vergleich", [LAND, GERMANY, *options], key="vergleich",
             format_func=lambda a: {LAND: f"Land ({land_name})", GERMANY: "Deutschland"}.get(a) or table.loc[a, "label"],
-            max_selections=MAX_BENCHMARK_DISTRICTS + 2,
+            max_selections=MAX_BENCHMARK_DISTRICTS + 2, on_change=_forget_url_note,
             help="Land und Deutschland sowie bis zu fünf weitere Kreise.",
         )
-        year_from, year_to = st.slider("Zeitraum", first, last, (first, last), key="zeitraum", bind="query-params")
+        year_from, year_to = st.slider("Zeitraum", first, last, key="zeitraum", on_change=_forget_url_note)
+        if st.session_state.get("url_note"):
+            st.warning(f"Unbekannte Angabe im Link ignoriert: {st.session_state['url_note']}. Es gilt die Voreinstellung.",
+                       icon=":material/link_off:")
+    _write_url_state(kreis, chosen, year_from, year_to)
     benchmarks = tuple(dict.fromkeys(land_ags if a == LAND else "DG" if a == GERMANY else a for a in chosen if a != kreis))
     return Filters(kreis, table.loc[kreis, "label"], land_ags, land_name, benchmarks, year_from, year_to)
 
 
-def _note_invalid_url_values(options: list[str]) -> None:
-    """An unknown district in a shared link falls back to the default — visibly, never with an exception."""
+def _init_filter_state(options: list[str], first: int, last: int) -> None:
+    """Defaults from the installation settings, overridden by a valid URL; invalid URL values leave a note."""
+    if "kreis" in st.session_state:
+        return
+    default_kreis = settings().get("default_kreis", options[0])
+    state, notes = st.session_state, []
+    state["kreis"] = default_kreis if default_kreis in options else options[0]
+    state["vergleich"] = [LAND, GERMANY]
+    state["zeitraum"] = (first, last)
     params = st.query_params
-    bad = []
-    if "kreis" in params and params.get("kreis") not in options:
-        bad.append(f"Kreis „{params.get('kreis')}“")
-    for value in params.get_all("vergleich"):
-        if value not in options and value not in (LAND, GERMANY):
-            bad.append(f"Vergleich „{value}“")
-    if bad:
-        st.session_state["url_note"] = ", ".join(bad)
-    if st.session_state.get("url_note"):
-        st.sidebar.warning(f"Unbekannte Angabe im Link ignoriert: {st.session_state['url_note']}. Es gilt die Voreinstellung.",
-                           icon=":material/link_off:")
+    if "kreis" in params:
+        if params["kreis"] in options:
+            state["kreis"] = params["kreis"]
+        else:
+            notes.append(f"Kreis „{params['kreis']}“")
+    if "vergleich" in params:
+        wanted = [v for v in params["vergleich"].split(",") if v]
+        valid = [v for v in wanted if v in options or v in (LAND, GERMANY)][: MAX_BENCHMARK_DISTRICTS + 2]
+        notes += [f"Vergleich „{v}“" for v in wanted if v not in valid]
+        state["vergleich"] = valid
+    if "zeitraum" in params:
+        period = _parse_period(params["zeitraum"], first, last)
+        if period:
+            state["zeitraum"] = period
+        else:
+            notes.append(f"Zeitraum „{params['zeitraum']}“")
+    state["url_note"] = ", ".join(notes)
+
+
+def _parse_period(text: str, first: int, last: int) -> tuple[int, int] | None:
+    start, _, end = text.partition("-")
+    if not (start.isdigit() and end.isdigit()):
+        return None
+    start, end = int(start), int(end)
+    return (start, end) if first <= start <= end <= last else None
+
+
+def _write_url_state(kreis: str, chosen: list[str], year_from: int, year_to: int) -> None:
+    wanted = {"kreis": kreis, "vergleich": ",".join(chosen), "zeitraum": f"{year_from}-{year_to}"}
+    if {k: st.query_params.get(k) for k in wanted} != wanted:
+        st.query_params.update(wanted)
+
+
+def _forget_url_note() -> None:
+    st.session_state["url_note"] = ""
 
 
 def current_filters() -> Filters:
@@ -227,6 +263,13 @@ def _tile_help(meta: pd.Series, row: pd.Series | None, region: str) -> str:
     return "  \n".join(lines)
 
 
+def fmt_stand(stand: str) -> str:
+    """Stand is a date (2017-10-10) for GENESIS exports and a month (2025-04) for BA exports."""
+    if not stand:
+        return "nicht angegeben"
+    return f"{stand[5:7]}/{stand[:4]}" if len(stand) == 7 else fmt.fmt_date(stand)
+
+
 def source_line(frame: pd.DataFrame, meta: pd.Series) -> str:
     """'Quelle: <attribution>, Tabelle …, Stand …; eigene Berechnung' for the rows a chart shows."""
     if frame.empty:
@@ -236,7 +279,7 @@ def source_line(frame: pd.DataFrame, meta: pd.Series) -> str:
     attribution = "; ".join(sorted(set(a.split(" (")[0] for a in frame.get("attribution", pd.Series(dtype=str)).dropna() if a)))
     text = f"Quelle: {attribution or 'siehe Daten & Methodik'}, Tabelle {', '.join(sources)}"
     if stands:
-        text += f", Stand {fmt.fmt_date(stands[-1])}"
+        text += f", Stand {fmt_stand(stands[-1])}"
     if meta["kind"] == "share":
         text += "; eigene Berechnung"
     return text
@@ -332,7 +375,7 @@ def footer() -> None:
     st.caption(
         "Integrationsmonitor · Daten: © Statistische Ämter des Bundes und der Länder, Deutschland; "
         "© Statistik der Bundesagentur für Arbeit; © BBSR Bonn; Grenzen © GeoBasis-DE / BKG 2022 — "
-        f"Datenlizenz Deutschland – Namensnennung – Version 2.0 · neuester Datenstand: {fmt.fmt_date(latest)} · "
+        f"Datenlizenz Deutschland – Namensnennung – Version 2.0 · neuester Datenstand: {fmt_stand(latest)} · "
         "Details unter „Daten & Methodik“."
     )
 
@@ -402,7 +445,7 @@ def sources_table() -> None:
     sources = query("sources").rename(columns={"source": "Quelle/Tabelle", "stand": "Stand", "attribution": "Namensnennung",
                                                "licence": "Lizenz", "first_year": "von", "last_year": "bis",
                                                "values": "Werte"})
-    sources["Stand"] = sources["Stand"].map(lambda s: fmt.fmt_date(s) if s else "nicht angegeben")
+    sources["Stand"] = sources["Stand"].map(fmt_stand)
     st.dataframe(sources, hide_index=True, width="stretch")
 
 

@@ -15,9 +15,14 @@ ALL_PAGES = ["pages/ueberblick.py", *FIELD_PAGES, "pages/daten_methodik.py"]
 DISTRICTS = ["08216", "08226", "08117", "03159", "08111"]
 
 
-def run_page(page: str, kreis: str, **params) -> AppTest:
+def run_page(page: str, kreis: str, vergleich: list[str] | None = None, url: dict | None = None) -> AppTest:
+    """Open the dashboard as a shared link does (filters in the query string), then go to the page.
+
+    AppTest shows the sidebar's widgets only on the first run of an st.navigation app, so the filters are set
+    through the URL here; choosing them with the mouse is covered by the browser tests.
+    """
     at = AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=60)
-    at.query_params["kreis"] = kreis
+    params = url if url is not None else {"kreis": kreis, **({"vergleich": ",".join(vergleich)} if vergleich else {})}
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -40,8 +45,12 @@ def test_every_page_runs_for_several_districts(page, kreis):
     assert not at.error
 
 
-@pytest.mark.parametrize("page", [p for p in FIELD_PAGES if "wohnen" not in p and "gesundheit" not in p])
-def test_field_page_charts_carry_district_benchmarks_separators_and_source(page):
+@pytest.mark.parametrize("page, shown", [
+    ("pages/sprache.py", "Baden-Württemberg"),  # Land-level data only: the Land is the main line
+    ("pages/bildung.py", "Rastatt"), ("pages/arbeit.py", "Rastatt"), ("pages/zusammenleben.py", "Rastatt"),
+    ("pages/bevoelkerung.py", "Rastatt"),
+])
+def test_field_page_charts_carry_district_benchmarks_separators_and_source(page, shown):
     at = run_page(page, "08216")
     specs = plotly_specs(at)
     assert specs, "a Handlungsfeld with data shows charts"
@@ -50,12 +59,13 @@ def test_field_page_charts_carry_district_benchmarks_separators_and_source(page)
         assert layout["separators"] == ",."
         texts = " ".join(a.get("text", "") for a in layout.get("annotations", []))
         assert "Quelle:" in texts
-    trend_names = {trace.get("name") for spec in specs for trace in spec["data"]}
-    assert "Rastatt" in trend_names or "▶ Rastatt" in " ".join(map(str, trend_names))
+    trend_names = " ".join(str(trace.get("name")) for spec in specs for trace in spec["data"])
+    assert shown in trend_names
 
 
 def test_trend_chart_has_a_trace_per_region():
     at = run_page("pages/bevoelkerung.py", "08226", vergleich=["land", "de", "08222"])
+    assert at.session_state["filters"].kreis == "08226"
     trend = plotly_specs(at)[0]
     names = [trace["name"] for trace in trend["data"] if trace.get("type") == "scatter" and trace.get("name")]
     for expected in ("Rhein-Neckar-Kreis", "Baden-Württemberg", "Deutschland", "Mannheim"):
@@ -75,10 +85,26 @@ def test_fields_without_district_data_say_so_and_name_own_figures():
     assert any("Anschlussunterbringung" in md.value for md in at.markdown)
 
 
-def test_unknown_district_in_url_falls_back_with_visible_note():
-    at = run_page("pages/ueberblick.py", "99999")
-    assert any("Unbekannte Angabe im Link" in w.value for w in at.sidebar.warning)
-    assert at.sidebar.selectbox(key="kreis").value == "08216"
+def test_unknown_values_in_url_fall_back_with_visible_note():
+    at = run_page("pages/ueberblick.py", "99999", url={"kreis": "99999", "vergleich": "land,xx", "zeitraum": "1800-3000"})
+    warning = " ".join(w.value for w in at.sidebar.warning)
+    assert "Unbekannte Angabe im Link" in warning and "99999" in warning and "xx" in warning and "1800-3000" in warning
+    assert at.sidebar.selectbox(key="kreis").value == "08216"  # the installation's default
+    assert at.sidebar.multiselect(key="vergleich").value == ["land"]
+
+
+def test_shared_link_reproduces_district_benchmarks_and_period():
+    at = run_page("pages/ueberblick.py", "", url={"kreis": "08117", "vergleich": "land,08226", "zeitraum": "2005-2015"})
+    assert not at.sidebar.warning
+    assert at.sidebar.selectbox(key="kreis").value == "08117"
+    assert at.sidebar.multiselect(key="vergleich").value == ["land", "08226"]
+    assert at.sidebar.slider(key="zeitraum").value == (2005, 2015)
+    assert at.title[0].value == "Integrationsmonitor Göppingen"
+
+
+def test_url_is_completed_for_copying():
+    at = run_page("pages/arbeit.py", "08226")
+    assert dict(at.query_params) == {"kreis": "08226", "vergleich": "land,de", "zeitraum": "1995-2025"}
 
 
 def test_overview_has_a_tile_per_handlungsfeld():

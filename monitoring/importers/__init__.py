@@ -17,9 +17,12 @@ def detect_layout(path: Path, data: bytes | None = None) -> str:
     from .ba_migration import looks_like_ba_migration
     from .genesis_flat import looks_like_genesis_flat
     from .genesis_table import looks_like_genesis_table
+    from .own_figures import is_xlsx, looks_like_own_figures
     from .simple_csv import looks_like_published, looks_like_wide
 
     raw = path.read_bytes() if data is None else data
+    if is_xlsx(path, raw):
+        return "own_figures_xlsx"  # the own-figures template as a workbook (also a zip, so asked first)
     if raw[:4] == b"PK\x03\x04":
         return "genesis_flat"  # zipped flat CSV; the flat importer checks the members
     # Only the first line decides; it is ASCII in every layout, so a lenient decode is enough here.
@@ -28,6 +31,7 @@ def detect_layout(path: Path, data: bytes | None = None) -> str:
         raise ImportRejected(path.name, "Die Datei ist leer.")
     first = text.lstrip("\ufeff").splitlines()[0]
     checks = [
+        ("own_figures", looks_like_own_figures),
         ("genesis_table", looks_like_genesis_table),
         ("genesis_flat", looks_like_genesis_flat),
         ("ba_migration", looks_like_ba_migration),
@@ -50,6 +54,7 @@ def read_file(path: Path, data: bytes | None = None) -> pd.DataFrame:
     from .ba_migration import read_ba_migration
     from .genesis_flat import read_genesis_flat
     from .genesis_table import read_genesis_table
+    from .own_figures import read_own_figures, read_own_figures_xlsx
     from .simple_csv import read_published, read_wide
 
     readers = {
@@ -58,6 +63,8 @@ def read_file(path: Path, data: bytes | None = None) -> pd.DataFrame:
         "ba_migration": read_ba_migration,
         "published_csv": read_published,
         "wide_csv": read_wide,
+        "own_figures": read_own_figures,
+        "own_figures_xlsx": read_own_figures_xlsx,
     }
     layout = detect_layout(path, data)
     try:

@@ -1,0 +1,5 @@
+-- Add the facts of one user import (data/imports/<id>.parquet, written by monitoring/updates.py) to facts_imported.
+-- import_id orders imports: a later import wins over an earlier one and over the default dataset (import_id '')
+-- when priority and Stand are equal (see build_1_imported_current.sql).
+-- Parameters: $path = the Parquet file, $import_id = the import's id from data/imports/manifest.json.
+INSERT INTO facts_imported BY NAME SELECT *, $import_id AS import_id FROM read_parquet($path)

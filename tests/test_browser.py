@@ -1,0 +1,236 @@
+"""The dashboard in a real browser (headless Debian Chromium through Playwright): every page renders, the sidebar
+filters drive the charts and the URL, a shared link reproduces the view, a bad link falls back visibly.
+
+One Streamlit server per module; a fresh browser context (a new visitor) per test.  Full-page screenshots of every
+page go to test-artifacts/screenshots/<page>.png (git-ignored) so a person can look at them; the server's log goes to
+test-artifacts/streamlit-browser-tests.log.
+
+    .venv/bin/python -m pytest -q -m browser tests/test_browser.py
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_support import (
+    FIRST_LOAD_TIMEOUT_MS,
+    PROJECT_DIR,
+    VIEWPORT,
+    StreamlitServer,
+    add_to_multiselect,
+    chart_count,
+    chart_mentions,
+    chart_texts,
+    choose,
+    chromium_available,
+    error_messages,
+    full_page_screenshot,
+    launch_browser,
+    multiselect_values,
+    nudge_slider,
+    open_page,
+    path_of,
+    query_of,
+    selected_option,
+    slider_values,
+    wait_for_charts,
+    wait_for_idle,
+)
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = PROJECT_DIR / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+DEFAULT_KREIS = "Rastatt"  # .streamlit/integrationsmonitor.toml: default_kreis = "08216"
+URL_NOTE = "Unbekannte Angabe"
+
+# url path -> (what the page must show, words its title contains)
+PAGES = {
+    "ueberblick": ("metrics", "Integrationsmonitor"),
+    "sprache": ("charts", "Sprache"),
+    "bildung": ("charts", "Bildung"),
+    "arbeit": ("charts", "Arbeit"),
+    "wohnen": ("info", "Wohnen"),
+    "gesundheit": ("info", "Gesundheit"),
+    "zusammenleben": ("charts", "Zusammenleben"),
+    "bevoelkerung": ("charts", "Bevölkerung"),
+    "daten-methodik": ("dataframes", "Daten & Methodik"),
+}
+
+
+def _require_browser() -> None:
+    if not chromium_available():
+        pytest.skip("Debian's Chromium is missing at /usr/bin/chromium (apt-get install chromium); "
+                    "the browser tests never download a browser of their own")
+    pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
+
+
+@pytest.fixture(scope="module")
+def server():
+    _require_browser()
+    srv = StreamlitServer("dashboard.py", log_path=ARTIFACTS / "streamlit-browser-tests.log")
+    srv.start(timeout=60)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        yield chromium
+        chromium.close()
+
+
+def _new_page(browser):
+    context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
+    context.set_default_timeout(30_000)
+    return context, context.new_page()
+
+
+@pytest.fixture
+def page(browser):
+    context, new = _new_page(browser)
+    yield new
+    context.close()
+
+
+def main_title(page) -> str:
+    heading = page.locator('[data-testid="stMain"] h1').first
+    heading.wait_for(timeout=FIRST_LOAD_TIMEOUT_MS)
+    return heading.inner_text().strip()
+
+
+def sidebar_warnings(page) -> list[str]:
+    return page.locator('[data-testid="stSidebar"] [data-testid="stAlertContentWarning"]').all_inner_texts()
+
+
+def wait_for_mentions(page, name: str, at_least: int, timeout: float = FIRST_LOAD_TIMEOUT_MS) -> None:
+    """Wait until at least `at_least` drawn charts name `name` in their title or legend."""
+    page.wait_for_function(
+        """([name, n]) => [...document.querySelectorAll('.js-plotly-plot')].filter(el =>
+             [...el.querySelectorAll('.gtitle, .legendtext')].some(t => (t.textContent || '').includes(name))
+           ).length >= n""",
+        arg=[name, at_least], timeout=timeout, polling=100)
+
+
+# ── every page ──────────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("slug", list(PAGES))
+def test_page_loads_without_error_and_renders(server, page, slug):
+    shows, title_word = PAGES[slug]
+    page.goto(server.url + slug, wait_until="domcontentloaded", timeout=FIRST_LOAD_TIMEOUT_MS)
+    try:
+        if shows == "charts":
+            wait_for_charts(page, 1, timeout=FIRST_LOAD_TIMEOUT_MS)
+        else:
+            wait_for_idle(page, timeout=FIRST_LOAD_TIMEOUT_MS)
+    finally:  # a picture of the page even when it failed to render
+        full_page_screenshot(page, SCREENSHOTS / f"{slug}.png")
+
+    assert error_messages(page) == [], f"/{slug} shows an error"
+    assert path_of(page.url) == f"/{slug}", page.url
+    assert title_word in main_title(page)
+    if shows == "charts":
+        assert chart_count(page) >= 1, f"/{slug}: a Handlungsfeld with data shows at least one chart"
+        assert all(t["title"] for t in chart_texts(page)), "every chart has a title"
+    elif shows == "info":
+        assert chart_count(page) == 0, f"/{slug} has no official data and shows no chart"
+        info = page.locator('[data-testid="stMain"] [data-testid="stAlertContentInfo"]')
+        assert info.count() >= 1 and "keine amtliche Statistik" in info.first.inner_text()
+    elif shows == "metrics":
+        assert page.locator('[data-testid="stMetric"]').count() >= 4, "Überblick shows one tile per Handlungsfeld"
+    elif shows == "dataframes":
+        assert page.locator('[data-testid="stDataFrame"]').count() >= 2, "catalogue and sources as tables"
+
+
+def test_root_shows_the_overview(server, page):
+    open_page(page, server.url)
+    assert error_messages(page) == []
+    assert main_title(page) == f"Integrationsmonitor {DEFAULT_KREIS}"
+    assert page.locator('[data-testid="stMetric"]').count() >= 4
+
+
+# ── filters ─────────────────────────────────────────────────────────────────────────────────────
+
+
+def test_district_change_updates_charts_and_url(server, page):
+    open_page(page, server.url + "arbeit", charts=1)
+    before = chart_texts(page)
+    named_before = chart_mentions(before, DEFAULT_KREIS)
+    assert named_before >= 1, f"a chart names the district: {before}"
+    assert "kreis=" not in page.url  # the default is not written into the URL
+
+    choose(page, "Kreis", "Stuttgart")
+    page.wait_for_url(lambda url: "kreis=" in url, timeout=30_000)
+    wait_for_mentions(page, "Stuttgart", named_before)
+    wait_for_charts(page, 1)
+
+    after = chart_texts(page)
+    assert after != before
+    assert chart_mentions(after, "Stuttgart") >= named_before, after
+    assert selected_option(page, "Kreis") == "Stuttgart"
+    assert "Stuttgart" in main_title(page)
+    assert query_of(page.url)["kreis"][0] in ("Stuttgart", "08111"), page.url
+    assert path_of(page.url) == "/arbeit"
+    assert error_messages(page) == []
+    assert not [w for w in sidebar_warnings(page) if URL_NOTE in w], \
+        "choosing a district in the sidebar must not produce the 'unknown value in the link' note"
+
+
+def test_copied_url_reproduces_the_view(server, browser, page):
+    open_page(page, server.url + "bevoelkerung", charts=1)
+    choose(page, "Kreis", "Göppingen")
+    wait_for_mentions(page, "Göppingen", 1)
+    wait_for_charts(page, 1)
+    add_to_multiselect(page, "Vergleich", "Stuttgart")
+    page.wait_for_url(lambda url: "vergleich=" in url, timeout=30_000)
+    wait_for_mentions(page, "Stuttgart", 1)
+    wait_for_charts(page, 1)
+    nudge_slider(page, "Zeitraum", "start", 3)
+    page.wait_for_url(lambda url: "zeitraum=" in url, timeout=30_000)
+    wait_for_charts(page, 1)
+
+    shared = page.url
+    params = query_of(shared)
+    assert {"kreis", "vergleich", "zeitraum"} <= params.keys(), shared
+    sender = {
+        "path": path_of(shared),
+        "title": main_title(page),
+        "kreis": selected_option(page, "Kreis"),
+        "vergleich": multiselect_values(page, "Vergleich"),
+        "zeitraum": slider_values(page, "Zeitraum"),
+        "charts": chart_texts(page),
+    }
+    assert sender["kreis"] == "Göppingen" and "Stuttgart" in sender["vergleich"]
+
+    context, receiver_page = _new_page(browser)
+    try:
+        open_page(receiver_page, shared, charts=len(sender["charts"]))
+        receiver = {
+            "path": path_of(receiver_page.url),
+            "title": main_title(receiver_page),
+            "kreis": selected_option(receiver_page, "Kreis"),
+            "vergleich": multiselect_values(receiver_page, "Vergleich"),
+            "zeitraum": slider_values(receiver_page, "Zeitraum"),
+            "charts": chart_texts(receiver_page),
+        }
+        full_page_screenshot(receiver_page, SCREENSHOTS / "shared-link.png")
+        assert error_messages(receiver_page) == []
+        assert receiver == sender, f"shared link {shared} shows a different view"
+        assert not [w for w in sidebar_warnings(receiver_page) if URL_NOTE in w], \
+            f"a valid shared link must not show the fallback note: {sidebar_warnings(receiver_page)}"
+    finally:
+        context.close()
+
+
+def test_unknown_district_in_url_falls_back_with_visible_note(server, page):
+    open_page(page, server.url + "?kreis=99999")
+    full_page_screenshot(page, SCREENSHOTS / "unknown-district.png")
+    assert error_messages(page) == []
+    notes = [w for w in sidebar_warnings(page) if URL_NOTE in w]
+    assert notes, f"expected a sidebar warning containing '{URL_NOTE}', got {sidebar_warnings(page)}"
+    assert selected_option(page, "Kreis") == DEFAULT_KREIS
+    assert DEFAULT_KREIS in main_title(page)
