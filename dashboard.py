@@ -10,7 +10,8 @@ import streamlit as st
 from monitoring import ui
 
 STARTED = time.perf_counter()
-st.set_page_config(page_title="Integrationsmonitor", page_icon=":material/monitoring:", layout="wide")
+# A local favicon: a :material: icon as page_icon would be fetched from fonts.gstatic.com (offline: fails).
+st.set_page_config(page_title="Integrationsmonitor", page_icon=ui.FAVICON, layout="wide")
 
 st.session_state["filters"] = ui.sidebar_filters()
 

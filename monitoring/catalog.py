@@ -28,7 +28,7 @@ PERIOD_TYPES = {"Stichtag", "Jahr", "Jahresdurchschnitt", "Schuljahr"}
 LEVELS = {"Kreis", "Land", "Deutschland"}
 
 CATALOG_COLUMNS = [
-    "id", "handlungsfeld", "name", "definition", "unit", "concept", "level", "source", "table", "direction",
+    "id", "handlungsfeld", "name", "short_name", "definition", "unit", "concept", "level", "source", "table", "direction",
     "period_type", "decimals", "kind", "numerator", "denominator", "denominator_total", "numerator_category",
     "factor", "caveats", "headline",
 ]
@@ -79,6 +79,7 @@ def catalog_frame(entries: list[dict]) -> pd.DataFrame:
         row["factor"] = float(entry.get("factor", 1))
         row["headline"] = bool(entry.get("headline", False))
         row["caveats"] = entry.get("caveats", "")
+        row["short_name"] = entry.get("short_name") or entry["name"]
         rows.append(row)
     catalog = pd.DataFrame(rows, columns=CATALOG_COLUMNS)
     validate_catalog(catalog)

@@ -18,9 +18,9 @@ from .catalog import load_catalog, load_fields
 from .db import PROJECT_DIR, run_query
 
 SETTINGS_FILE = PROJECT_DIR / ".streamlit" / "integrationsmonitor.toml"
+FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
 MAX_BENCHMARK_DISTRICTS = 5
 LAND, GERMANY = "land", "de"  # tokens in the benchmark filter, independent of the chosen district's Land
-PLOTLY_CONFIG = {"displaylogo": False, "locale": "de", "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 DIRECTION_TO_DELTA_COLOR = {"higher_better": "normal", "lower_better": "inverse", "neutral": "off"}
 
 
@@ -215,7 +215,7 @@ def indicator_tile(indicator_id: str, category: str = "", *, filters: Filters, l
     region = filters.kreis if meta["level"] == "Kreis" else (filters.land if meta["level"] == "Land" else "DG")
     tile = query("tile", indicator=indicator_id, ags=region, land=filters.land, category=category,
                  year_from=filters.year_from, year_to=filters.year_to)
-    title = label or (meta["name"] + (f" – {category}" if category else ""))
+    title = label or (meta["short_name"] + (f" ({category})" if category else ""))
     if tile.empty:
         st.metric(title, "keine Daten", border=True, help=_tile_help(meta, None, region))
         return
@@ -300,7 +300,7 @@ def trend_card(indicator_id: str, category: str = "") -> None:
         frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source_line(frame, meta),
         focus_ags=filters.kreis, period_type=meta["period_type"],
     )
-    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=f"trend_{indicator_id}_{category}")
+    st.plotly_chart(figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"trend_{indicator_id}_{category}")
     numbers_behind(frame, meta, filters, key=f"trend_{indicator_id}_{category}")
 
 
@@ -315,7 +315,7 @@ def breakdown_card(indicator_id: str, breakdown: str) -> None:
     title = f"{meta['name']} nach {breakdown} ({meta['unit']}), {period}"
     figure = charts.breakdown_figure(frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
                                      source_line=source_line(frame, meta), focus_name=filters.kreis_name)
-    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=f"breakdown_{indicator_id}_{breakdown}")
+    st.plotly_chart(figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"breakdown_{indicator_id}_{breakdown}")
     numbers_behind(frame, meta, filters, key=f"breakdown_{indicator_id}_{breakdown}")
 
 
@@ -339,7 +339,7 @@ def ranking_card(indicator_id: str) -> None:
         focus_ags=filters.kreis, highlight_ags=tuple(a for a in filters.benchmarks if len(a) == 5),
         reference_value=land_value, reference_label=f"{filters.land_name}",
     )
-    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=f"ranking_{indicator_id}")
+    st.plotly_chart(figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"ranking_{indicator_id}")
     numbers_behind(frame, meta, filters, key=f"ranking_{indicator_id}")
 
 
@@ -404,7 +404,7 @@ def overview_tiles(per_row: int = 4) -> None:
             with column:
                 if field["headline"]:
                     indicator_tile(field["headline"], filters=filters,
-                                   label=f"{field['name']}: {indicator(field['headline'])['name']}")
+                                   label=f"{field['name']}: {indicator(field['headline'])['short_name']}")
                 else:
                     st.metric(f"{field['name']}", "eigene Zahlen nötig", border=True,
                               help=field["data_note"])

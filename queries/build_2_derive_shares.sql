@@ -3,6 +3,7 @@
 -- A special value in any part makes the share a gap with that part's flag; a missing part leaves no row.
 -- denominator_total: every category is divided by the denominator's total (e.g. Schutzsuchende by status ÷ population).
 -- numerator_category: only that category of the numerator counts and the result is the total (e.g. ohne Abschluss).
+-- min() rather than any_value() where parts may differ (attribution, licence): the same data give the same facts.
 -- Parameters: none.  Units: factor 100 = %, 1000 = je 1.000.
 CREATE OR REPLACE TABLE derived AS
 WITH share AS (
@@ -15,7 +16,9 @@ numerator AS (
     SELECT s.id AS indicator, f.ags, f.period,
            CASE WHEN s.numerator_category IS NULL THEN f.breakdown ELSE '' END AS breakdown,
            CASE WHEN s.numerator_category IS NULL THEN f.category ELSE '' END AS category,
-           any_value(f.year) AS year,
+           min(f.year) AS year,
+           any_value(s.part) AS indicator_source,
+           any_value(s.numerator_category) AS numerator_category,
            any_value(s.denominator) AS denominator,
            any_value(s.denominator_total) AS denominator_total,
            any_value(s.factor) AS factor,
@@ -25,8 +28,8 @@ numerator AS (
            string_agg(DISTINCT f.source, ', ' ORDER BY f.source) AS source,
            string_agg(DISTINCT f.basis, '; ' ORDER BY f.basis) AS basis,
            max(f.stand) AS stand,
-           any_value(f.attribution) AS attribution,
-           any_value(f.licence) AS licence
+           min(f.attribution) AS attribution,
+           min(f.licence) AS licence
     FROM share s
     JOIN imported_current f
       ON f.indicator = s.part
@@ -56,3 +59,6 @@ JOIN imported_current d
  AND d.breakdown = CASE WHEN n.denominator_total THEN '' ELSE n.breakdown END
  AND d.category = CASE WHEN n.denominator_total THEN '' ELSE n.category END
 WHERE n.complete
+  -- a count divided by its own total is 100 % by construction: only its categories are shares
+  AND NOT (n.numerator_category IS NULL AND n.denominator_total AND n.denominator = n.indicator_source
+           AND n.category = '')

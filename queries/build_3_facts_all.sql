@@ -11,6 +11,6 @@ WITH unioned AS (
 SELECT *,
        row_number() OVER (
            PARTITION BY ags, indicator, breakdown, category, period
-           ORDER BY priority DESC, stand DESC, import_id DESC NULLS LAST, source_file
+           ORDER BY priority DESC, stand DESC, import_id DESC NULLS LAST, source_file, file_row
        ) = 1 AS is_current
 FROM unioned

@@ -1,5 +1,7 @@
 -- Add the facts of one user import (data/imports/<id>.parquet, written by monitoring/updates.py) to facts_imported.
 -- import_id orders imports: a later import wins over an earlier one and over the default dataset (import_id '')
--- when priority and Stand are equal (see build_1_imported_current.sql).
+-- when priority and Stand are equal (see build_1_imported_current.sql); file_row as in load_facts.sql.
 -- Parameters: $path = the Parquet file, $import_id = the import's id from data/imports/manifest.json.
-INSERT INTO facts_imported BY NAME SELECT *, $import_id AS import_id FROM read_parquet($path)
+INSERT INTO facts_imported BY NAME
+SELECT * EXCLUDE (file_row_number), $import_id AS import_id, file_row_number AS file_row
+FROM read_parquet($path, file_row_number = true)

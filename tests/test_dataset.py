@@ -156,3 +156,11 @@ def test_cli_facts_leaves_special_values_empty():
     header = out[0].split(",")
     row = dict(zip(header, out[1].split(",")))
     assert row["value"] == "" and row["flag"] == "-"
+
+
+def test_share_of_a_category_in_its_own_total(sql):
+    """SGB II: foreign Regelleistungsberechtigte ÷ all (3137 ÷ 8173 in Rastatt, 31.12.2016); never x ÷ x = 100 %."""
+    assert value(sql, "sgb2_auslaenderanteil", "08216", "2016-12-31")["value"] == pytest.approx(3137 / 8173 * 100)
+    self_totals = sql("SELECT count(*) AS n FROM facts WHERE indicator = 'auslaendische_svb_qualifikation_anteil' "
+                      "AND category = ''")
+    assert self_totals.n[0] == 0
