@@ -23,7 +23,7 @@ House style (``apply_house_style``), chosen for a Kreistag projector, an officer
   0.  Time series show it as a hollow marker in the series' colour and symbol in a narrow "k. A." strip under the
   value axis (its own y axis, so the marker cannot be read as a value); its tooltip gives the flag's meaning.  Bar
   charts print "keine Angabe (…)" at the axis instead of a bar.
-- A series break (new data basis) is a dotted vertical line with the label "Bruch: <basis>"; identical breaks of
+- A series break (new data basis) is a dotted vertical line labelled "Bruch" (the basis in its hover); identical breaks of
   several regions are drawn once.
 """
 from __future__ import annotations
@@ -291,7 +291,9 @@ def _add_breaks(fig: go.Figure, data: pd.DataFrame) -> None:
         fig.add_shape(type="line", name="break", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
                       line={"color": MUTED_COLOR, "width": 1.5, "dash": "dot"}, layer="below")
         fig.add_annotation(
-            name="break", text="Bruch: " + " / ".join(bases) if bases else "Bruch", showarrow=False,
+            # The label stays short so several breaks don't overlap; the new basis is in its hover text.
+            name="break", text="Bruch", hovertext="Neue Basis ab hier: " + " / ".join(bases) if bases else "Bruch",
+            showarrow=False,
             xref="x", yref="paper", x=x, y=1 - 0.07 * (i % 3), yanchor="top",
             xanchor="right" if when > middle else "left", xshift=-4 if when > middle else 4,
             font={"size": SOURCE_SIZE, "color": MUTED_COLOR}, bgcolor="rgba(255,255,255,0.85)",

@@ -34,7 +34,7 @@ class Rule:
     table: str | None = None
     statistic: str | None = None
     layout: str | None = None  # only observations of this layout (the same table in two layouts, two bases)
-    measure: str | None = None
+    measure: str | list | None = None  # a list where the source names the same measure per regional level
     dims: str | dict | None = None
     by: str | None = None
     breakdown: str = ""
@@ -114,7 +114,8 @@ def _apply(rule: Rule, source: pd.DataFrame) -> pd.DataFrame:
 def _apply_one_layout(rule: Rule, source: pd.DataFrame) -> pd.DataFrame:
     rows = source if rule.layout is None else source[source["layout"] == rule.layout]
     if rule.measure is not None:
-        rows = rows[rows["measure_n"] == _norm(rule.measure)]
+        measures = rule.measure if isinstance(rule.measure, list) else [rule.measure]
+        rows = rows[rows["measure_n"].isin([_norm(m) for m in measures])]
     if isinstance(rule.dims, str):
         rows = rows[rows["dims_n"] == _norm(rule.dims)]
     if rows.empty:

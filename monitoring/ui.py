@@ -224,7 +224,7 @@ def indicator_tile(indicator_id: str, category: str = "", *, filters: Filters, l
                   year_from=filters.year_from, year_to=filters.year_to)["value"].dropna().tolist()
     st.metric(
         title,
-        fmt.fmt_value(row["value"], meta["unit"], int(meta["decimals"])),
+        _tile_value(row["value"], meta),
         delta=_delta_text(row, meta),
         delta_color=DIRECTION_TO_DELTA_COLOR[meta["direction"]],
         delta_description=_delta_description(row, meta),
@@ -232,6 +232,13 @@ def indicator_tile(indicator_id: str, category: str = "", *, filters: Filters, l
         chart_data=trend if len(trend) > 1 else None,
         help=_tile_help(meta, row, region),
     )
+
+
+def _tile_value(value: float, meta: pd.Series) -> str:
+    """Counts of people without the unit word (it is in the label's help), so the number fits the tile."""
+    if meta["unit"] in ("Personen", "Kinder"):
+        return fmt.fmt_number(value, int(meta["decimals"]))
+    return fmt.fmt_value(value, meta["unit"], int(meta["decimals"]))
 
 
 def _delta_text(row: pd.Series, meta: pd.Series) -> str | None:

@@ -227,7 +227,8 @@ def preview(items, *, max_bytes: int | None = None, data_dir: Path | None = None
         rejected += file_rejected
         warnings += file_warnings
     result.facts = _conflicts_between_files(pd.concat(facts, ignore_index=True) if facts else _empty_facts(), rejected)
-    result.rejected, result.warnings = _frame(rejected, REJECTED_COLUMNS), _frame(warnings, WARNING_COLUMNS)
+    result.rejected = _frame(rejected, REJECTED_COLUMNS).sort_values(["file", "line"], kind="stable", ignore_index=True)
+    result.warnings = _frame(warnings, WARNING_COLUMNS)
     if result.facts.empty:
         return result
     result.tables = sorted({t for f in result.files for t in f.get("tables", [])})
@@ -404,8 +405,11 @@ def _valid_rows(name: str, facts: pd.DataFrame, observations: pd.DataFrame, cont
 def _line_of(observations: pd.DataFrame, fact: pd.Series):
     """The first line of the file that holds this region and period (facts no longer carry their line)."""
     rows = observations[(observations["source_file"] == fact["source_file"]) & (observations["ags"] == fact["ags"])]
-    same_time = rows[rows["time"].map(lambda t: t if len(t) == 10 else f"{t[:4]}-12-31") == fact["period"]]
-    rows = same_time if not same_time.empty else rows
+    for narrower in (lambda r: r["time"].map(lambda t: t if len(t) == 10 else f"{t[:4]}-12-31") == fact["period"],
+                     lambda r: r["measure"] == fact["indicator"],  # own figures: the measure is the indicator id
+                     lambda r: r["value"] == fact["value"]):
+        if narrower(rows).any():
+            rows = rows[narrower(rows)]
     return int(rows["line"].iloc[0]) if not rows.empty else None
 
 

@@ -136,8 +136,8 @@ def test_break_is_one_dotted_line_per_date_with_the_basis():
     assert len(shapes) == 1  # four regions break on the same day with the same basis
     assert shapes[0].x0 == shapes[0].x1 == "2022-12-31"
     assert shapes[0].line.dash == "dot"
-    labels = [a.text for a in fig.layout.annotations if a.name == "break"]
-    assert labels == [f"Bruch: {ZENSUS_2022}"]
+    labels = [(a.text, a.hovertext) for a in fig.layout.annotations if a.name == "break"]
+    assert labels == [("Bruch", f"Neue Basis ab hier: {ZENSUS_2022}")]
     focus = _main_traces(fig)[0]
     assert ZENSUS_2022 in focus.customdata[3]
     assert "Bruch" not in focus.customdata[2]

@@ -164,3 +164,11 @@ def test_share_of_a_category_in_its_own_total(sql):
     self_totals = sql("SELECT count(*) AS n FROM facts WHERE indicator = 'auslaendische_svb_qualifikation_anteil' "
                       "AND category = ''")
     assert self_totals.n[0] == 0
+
+
+def test_zensus_2022_immigration_history_for_germany_and_every_land(sql):
+    rows = sql("SELECT ags, value FROM facts WHERE indicator = 'einwanderungsgeschichte_anteil' AND category = ''")
+    assert set(rows.ags) == {"DG", *[f"{i:02d}" for i in range(1, 17)]}  # Land level only, labelled as such
+    shares = dict(zip(rows.ags, rows.value))
+    assert shares["DG"] == pytest.approx(18142064 / 82719540 * 100)
+    assert 20 < shares["08"] < 35
