@@ -24,6 +24,8 @@ navigation = st.navigation(
         "Monitoring": [st.Page("pages/ueberblick.py", title="Überblick", icon=":material/dashboard:",
                                url_path="ueberblick", default=True)],
         "Handlungsfelder": FIELD_PAGES,
+        "Vergleich": [st.Page("pages/kreisvergleich.py", title="Kreisvergleich", icon=":material/compare_arrows:",
+                              url_path="kreisvergleich")],
         "Daten": [st.Page("pages/daten_methodik.py", title="Daten & Methodik", icon=":material/description:",
                           url_path="daten-methodik")],
     }

@@ -1,4 +1,14 @@
-"""Command line: `python -m monitoring build | indicators | facts [--ags CODE] [--indicator ID] [--year YEAR]`."""
+"""Command line: `python -m monitoring build | indicators | facts | import | imports | undo | template | fetch`.
+
+    build [--raw DIR]                      official exports -> data/ (the default dataset)
+    indicators                             the catalogue as CSV
+    facts [--ags] [--indicator] [--year]   canonical values as CSV
+    import FILE… [--dry-run]               preview and apply an update (exit 0 ok, 2 something rejected)
+    imports                                the list of imports
+    undo ID                                take an import back out
+    template [--xlsx] OUT                  the own-figures template
+    fetch TABLE [--regionalkey 08*] [--years 2020-2024] [--dry-run]   GENESIS API -> preview/apply
+"""
 from __future__ import annotations
 
 import argparse
@@ -22,15 +32,102 @@ def main(argv: list[str] | None = None) -> int:
     facts.add_argument("--indicator", help="Indikator-id (siehe indicators)")
     facts.add_argument("--year", type=int, help="Jahr")
 
+    _update_commands(commands)
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
             return _build(args.raw)
         if args.command == "indicators":
             return _indicators()
-        return _facts(args.ags, args.indicator, args.year)
+        if args.command == "facts":
+            return _facts(args.ags, args.indicator, args.year)
+        return _update(args)
     except BrokenPipeError:  # `… | head` closes the pipe early: not an error
         return 0
+
+
+def _update_commands(commands) -> None:
+    load = commands.add_parser("import", help="Dateien prüfen (Vorschau) und übernehmen")
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE", help="CSV, ZIP oder XLSX")
+    load.add_argument("--dry-run", action="store_true", help="nur die Vorschau zeigen, nichts ändern")
+    commands.add_parser("imports", help="bisherige Importe auflisten")
+    undo = commands.add_parser("undo", help="einen Import rückgängig machen")
+    undo.add_argument("id", help="Import-Kennung (siehe imports)")
+    template = commands.add_parser("template", help="Vorlage für eigene Zahlen schreiben")
+    template.add_argument("out", type=Path, help="Zieldatei (.csv oder mit --xlsx .xlsx)")
+    template.add_argument("--xlsx", action="store_true", help="als Excel-Arbeitsmappe (sonst CSV + zwei Listen)")
+    fetch = commands.add_parser("fetch", help="Tabelle über die GENESIS-Schnittstelle abrufen und importieren")
+    fetch.add_argument("table", help="Tabellencode, z. B. 12411-01-01-4 oder 12531-0043")
+    fetch.add_argument("--regionalkey", help="Regionalschlüssel, z. B. 08* für alle Kreise in Baden-Württemberg")
+    fetch.add_argument("--years", help="Jahr oder Zeitraum, z. B. 2023 oder 2020-2024")
+    fetch.add_argument("--time-limit", type=float, default=20, help="Minuten für einen Hintergrund-Job (20)")
+    fetch.add_argument("--dry-run", action="store_true", help="nur die Vorschau zeigen, nichts ändern")
+
+
+def _update(args) -> int:
+    """The update commands; a refused update is a German message and exit code 1 (2: rows rejected)."""
+    from . import genesis_api, updates
+
+    try:
+        if args.command == "import":
+            return _import(args.files, args.dry_run)
+        if args.command == "imports":
+            return _imports()
+        if args.command == "undo":
+            updates.undo(args.id)
+            print(f"Import {args.id} rückgängig gemacht.")
+            return 0
+        if args.command == "template":
+            for path in updates.write_template(args.out, xlsx=args.xlsx):
+                print(f"geschrieben: {path}")
+            return 0
+        return _fetch(args)
+    except (updates.UpdateError, genesis_api.GenesisError) as err:
+        print(f"Fehler: {err}", file=sys.stderr)
+        return 1
+
+
+def _import(items, dry_run: bool) -> int:
+    from . import updates
+
+    preview = updates.preview(items, progress=_progress)
+    print(preview.summary())
+    if not preview.rejected.empty:
+        print("Nichts übernommen: bitte die abgelehnten Dateien bzw. Zeilen korrigieren.", file=sys.stderr)
+        return 2
+    if dry_run or not preview.can_apply:
+        print("Probelauf: nichts geändert." if dry_run else "Nichts zu übernehmen.")
+        return 0
+    import_id = updates.apply(preview, progress=_progress)
+    print(f"Übernommen als Import {import_id} (rückgängig: python -m monitoring undo {import_id}).")
+    return 0
+
+
+def _imports() -> int:
+    from . import updates
+
+    table = updates.imports_table()
+    if table.empty:
+        print("Noch keine Importe.")
+    else:
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def _fetch(args) -> int:
+    from . import genesis_api
+
+    fetched = genesis_api.fetch_table(args.table, regionalkey=args.regionalkey, years=args.years,
+                                      time_limit=args.time_limit * 60, progress=_progress)
+    print(f"{fetched.table} ({fetched.title or 'ohne Titel'}), Stand {fetched.stand or 'unbekannt'}: {fetched.name}")
+    for note in fetched.notes:
+        print(f"Hinweis: {note}")
+    return _import([fetched.as_item()], args.dry_run)
+
+
+def _progress(fraction, text: str) -> None:
+    prefix = f"[{fraction * 100:3.0f} %] " if fraction is not None else ""
+    print(prefix + text, file=sys.stderr, flush=True)
 
 
 def _build(raw: Path) -> int:

@@ -542,14 +542,15 @@ def sparkline_figure(df: pd.DataFrame, *, color: str = FOCUS_COLOR, decimals: in
 
 def choropleth_figure(
     df: pd.DataFrame, geojson: dict, *, title: str, unit: str, decimals: int, source_line: str,
-    focus_ags: str | None, classes: int = 5, method: str = "quantile",
+    focus_ags: str | None, classes: int = 5, method: str = "quantile", outlines: dict | None = None,
 ) -> go.Figure:
     """A district map in ``classes`` classes (method "quantile" or "equal"), offline (``map_style="white-bg"``).
 
     df: ags, name, value (float, NaN = gap), flag (str).  geojson: FeatureCollection whose features carry
     ``properties.ags`` (data/kreise_simplified.geojson).  Each class is one trace with a German legend entry
     ("10,0 bis unter 12,5 %"); districts without a value are grey ("keine Angabe"); the focus is outlined in black.
-    Every trace carries only its own features, so the boundaries travel once.
+    Every trace carries only its own features, so the boundaries travel once.  ``outlines`` (the Länder as
+    GeoJSON) are drawn as a dark line layer on top, inline, so they need no tile server either.
     """
     data = _ranking_frame(df)
     features = {f["properties"]["ags"]: f for f in geojson["features"] if f["properties"]["ags"] in set(data["ags"])}
@@ -572,8 +573,9 @@ def choropleth_figure(
                                  line={"color": BLACK, "width": 3}))
         fig.data[-1].hoverinfo = "skip"
     center, zoom = _map_view(list(features.values()), height=560)
-    fig.update_layout(map={"style": "white-bg", "center": center, "zoom": zoom}, legend={"traceorder": "normal"},
-                      hovermode="closest")
+    layers = [{"source": outlines, "type": "line", "color": TEXT_COLOR, "line": {"width": 1.6}, "below": ""}] if outlines else []
+    fig.update_layout(map={"style": "white-bg", "center": center, "zoom": zoom, "layers": layers},
+                      legend={"traceorder": "normal"}, hovermode="closest", clickmode="event+select")
     fig = apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=620)
     fig.update_layout(legend={"orientation": "v", "x": 0, "y": 1, "yanchor": "top",
                               "bgcolor": "rgba(255,255,255,0.85)"},
@@ -648,3 +650,35 @@ def _coordinates(nested):
         return
     for part in nested:
         yield from _coordinates(part)
+
+
+def scatter_figure(
+    df: pd.DataFrame, *, title: str, x_title: str, y_title: str, x_decimals: int, y_decimals: int, source_line: str,
+    focus_ags: str | None, highlight_ags: tuple[str, ...] = (),
+) -> go.Figure:
+    """Two indicators for all districts: grey dots, the chosen district a large blue diamond with its name,
+    highlighted districts green squares with their names (shape and label, not colour alone, tell them apart).
+
+    df: ags, name, x, y (floats; rows with a gap in either are not plotted).
+    """
+    data = df.dropna(subset=["x", "y"])
+    groups = [
+        ("weitere Kreise", data[~data["ags"].isin({focus_ags, *highlight_ags})], OTHER_BAR_COLOR, "circle", 9, False),
+        ("Vergleichskreise", data[data["ags"].isin(highlight_ags) & (data["ags"] != focus_ags)], HIGHLIGHT_COLOR,
+         "square", 12, True),
+        (None, data[data["ags"] == focus_ags], FOCUS_COLOR, "diamond", 17, True),
+    ]
+    fig = go.Figure()
+    for name, rows, color, symbol, size, labelled in groups:
+        if rows.empty:
+            continue
+        hover = [f"<b>{n}</b><br>{x_title}: {fmt.fmt_number(x, x_decimals)}<br>{y_title}: {fmt.fmt_number(y, y_decimals)}"
+                 for n, x, y in zip(rows["name"], rows["x"], rows["y"])]
+        fig.add_trace(go.Scatter(
+            x=rows["x"], y=rows["y"], mode="markers+text" if labelled else "markers",
+            text=list(rows["name"]) if labelled else None, textposition="top center",
+            name=name or f"▶ {rows['name'].iloc[0]}", customdata=hover, hovertemplate=_HOVER,
+            marker={"color": color, "symbol": symbol, "size": size, "line": {"color": "white", "width": 1}},
+        ))
+    fig.update_layout(xaxis_title=x_title, yaxis_title=y_title, hovermode="closest")
+    return apply_house_style(fig, title=title, source_line=source_line, unit="")

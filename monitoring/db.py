@@ -22,7 +22,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 QUERY_DIR = PROJECT_DIR / "queries"
 DATA_DIR = Path(os.environ.get("INTEGRATIONSMONITOR_DATA", PROJECT_DIR / "data"))
 DB_FILE = Path(os.environ.get("INTEGRATIONSMONITOR_DB", DATA_DIR / "integrationsmonitor.duckdb"))
-BUILD_STEPS = ["build_1_imported_current", "build_2_derive_shares", "build_3_facts_all", "build_4_facts", "build_7_regions"]
+BUILD_STEPS = ["build_1_imported_current", "build_2_derive_shares", "build_3_facts_all", "build_4_facts", "build_7_regions", "build_8_totals"]
 # User imports (monitoring/updates.py) live in data/imports/: one Parquet of facts per import and a manifest
 # listing them; only imports the manifest lists as active are part of the database.
 IMPORTS_DIR = "imports"
@@ -100,6 +100,7 @@ def build_database(data_dir: Path = DATA_DIR, db_file: Path = DB_FILE) -> Path:
 
 
 def _load_tables(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
+    con.execute("SET enable_progress_bar = false")  # a build is not interactive: no progress bars in CLI output
     catalog = load_catalog(data_dir / "indicators.toml")
     con.register("catalog_frame", catalog)
     con.execute(load_sql("load_catalog"))
@@ -128,9 +129,14 @@ def reset_connection() -> None:
     connection.cache_clear()
 
 
-@lru_cache(maxsize=1)
-def connection(db_file: Path = DB_FILE) -> duckdb.DuckDBPyConnection:
-    ensure_database(db_file.parent if db_file == DB_FILE else DATA_DIR, db_file)
+def connection() -> duckdb.DuckDBPyConnection:
+    """The shared read-only connection to DB_FILE (built or rebuilt from DATA_DIR first if needed)."""
+    return _connect(DB_FILE, DATA_DIR)
+
+
+@lru_cache(maxsize=4)
+def _connect(db_file: Path, data_dir: Path) -> duckdb.DuckDBPyConnection:
+    ensure_database(data_dir, db_file)
     return duckdb.connect(str(db_file), read_only=True)
 
 

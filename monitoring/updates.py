@@ -304,7 +304,7 @@ def _item_bytes(item, limit: int) -> bytes:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1e6:.1f} MB".replace(".", ",")
+    return f"{size / 1e6:.1f} MB".replace(".", ",") if size >= 1e6 else f"{max(size / 1e3, 1):.0f} kB"
 
 
 def _import_item(item, limit: int, context: _Context):
@@ -315,6 +315,7 @@ def _import_item(item, limit: int, context: _Context):
         data = _item_bytes(item, limit)
         record["sha256"] = hashlib.sha256(data).hexdigest()
         observations, layout = _observations(name, data, limit)
+        observations = _with_overrides(observations, item[2] if isinstance(item, tuple) and len(item) > 2 else {})
         record.update(layout=layout, rows=len(observations))
         facts, rejected, warnings = _checked_facts(name, observations, layout, context)
     except ImportRejected as err:
@@ -323,6 +324,14 @@ def _import_item(item, limit: int, context: _Context):
                                          "reason": err.reason}], []
     record.update(facts=len(facts), tables=_tables(facts, layout))
     return record, facts, rejected, warnings
+
+
+def _with_overrides(observations: pd.DataFrame, overrides: dict) -> pd.DataFrame:
+    """Stand and attribution an API download knows from its metadata but the ffcsv does not carry."""
+    for column in ("stand", "copyright"):
+        if overrides.get(column) and column in observations:
+            observations.loc[observations[column] == "", column] = overrides[column]
+    return observations
 
 
 def _observations(name: str, data: bytes, limit: int) -> tuple[pd.DataFrame, str]:

@@ -42,6 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 FIRST_LOAD_TIMEOUT_MS = 60_000
 TIMEOUT_MS = 30_000
 
@@ -184,14 +185,19 @@ _SETTLED_JS = """
   let ok = isIdle();
   if (ok && n !== null) {
     const c = chartState();
-    ok = c.drawn >= n && c.drawn >= c.containers;
+    // an error box ends the wait early: no chart is going to come
+    ok = (c.drawn >= n && c.drawn >= c.containers) || document.querySelector(%ERRORS%) !== null;
   }
   const now = performance.now();
   if (!ok) { window.__imSettledSince = null; return false; }
   if (!window.__imSettledSince) window.__imSettledSince = now;
   return now - window.__imSettledSince >= quiet;
 }
-""".replace("%IDLE%", _IDLE_JS.strip()).replace("%CHARTS%", _CHART_STATE_JS.strip())
+""".replace("%IDLE%", _IDLE_JS.strip()).replace("%CHARTS%", _CHART_STATE_JS.strip()).replace("%ERRORS%", repr(ERROR_SELECTOR))
+
+
+class PageError(AssertionError):
+    """The page shows a Streamlit exception or error box where charts were expected."""
 
 
 def _settled(page, n: int | None, timeout: float, quiet_ms: int) -> None:
@@ -207,10 +213,17 @@ def wait_for_idle(page, timeout: float = TIMEOUT_MS, quiet_ms: int = 400) -> Non
 
 def wait_for_charts(page, n: int = 1, timeout: float = FIRST_LOAD_TIMEOUT_MS, quiet_ms: int = 400) -> int:
     """Wait until at least n Plotly charts are drawn (`.js-plotly-plot .main-svg`, visible), every Plotly container
-    on the page is drawn, and Streamlit is idle; return the number of drawn charts."""
+    on the page is drawn, and Streamlit is idle; return the number of drawn charts.
+
+    If the script run ends with an exception or error box and fewer than n charts, raise PageError at once with the
+    page's error text instead of waiting for charts that will never come."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     _settled(page, n, timeout, quiet_ms)
-    return chart_count(page)
+    drawn = chart_count(page)
+    if drawn < n:
+        raise PageError(f"{page.url}: {drawn} of {n} charts, the page shows an error:\n"
+                        + "\n---\n".join(error_messages(page)))
+    return drawn
 
 
 def chart_count(page) -> int:
@@ -248,7 +261,7 @@ def chart_mentions(texts: list[dict], name: str) -> int:
 
 def error_messages(page) -> list[str]:
     """Texts of exception boxes and error alerts (st.exception, uncaught exceptions, st.error)."""
-    return page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
+    return page.locator(ERROR_SELECTOR).all_inner_texts()
 
 
 def sidebar_selectbox(page, label: str):

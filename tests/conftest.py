@@ -38,3 +38,12 @@ def sql(built_db):
         return con.cursor().execute(statement, params).df()
 
     return run
+
+
+@pytest.fixture
+def test_db(built_db, monkeypatch):
+    """Point monitoring.db (and so run_query) at the test database."""
+    from monitoring import db
+
+    monkeypatch.setattr(db, "DB_FILE", built_db)
+    return db

@@ -1,0 +1,396 @@
+#!/usr/bin/env python3
+"""Page benchmark of the Integrationsmonitor against a bare Streamlit app with the same number of charts.
+
+Not a test (pytest never collects it).  Run on an otherwise idle machine:
+
+    .venv/bin/python bench/bench_pages.py --reps 10 --out bench/results/
+
+In one run, on the same machine, it starts the dashboard (with INTEGRATIONSMONITOR_TIMING=1, so dashboard.py prints
+"SCRIPT_MS <page> <ms>" per script run) and, per chart count N, the bare app bench/bare_app.py (BENCH_CHARTS=N), and
+measures for every Handlungsfeld page that shows charts:
+
+  cold load   fresh browser context (empty HTTP cache, new session) -> all N charts drawn and visible;
+              ms since navigation start, measured in the page (performance.now()); the server's query cache is warm
+              (one unmeasured load first), so this is what a visitor who opens a link sees.
+  rerun       district change in the sidebar selectbox: pointerdown on the option -> script run finished and every
+              chart that named the old district names the new one (title or legend) and all charts are drawn;
+              districts are cycled (defeats Streamlit's 2-run message cache); one unmeasured pass through the cycle
+              first, so the query cache is warm (those first, cache-cold changes are reported separately).
+  script      the page script's own run time on the measured (warm-cache) reruns, from SCRIPT_MS lines.
+
+and the same cold load / rerun (selectbox change) for the bare app with the page's chart count.  Ratios are
+page ÷ bare; floors: cold ≤ 1.2× bare, rerun ≤ 1.5× bare, script ≤ 50 ms.
+
+Writes <out>/bench_pages.json and <out>/bench_pages.md (plus server logs in <out>/logs/) and prints the table.
+Method and in-page instrumentation follow ../shared/bench-baseline (ttv.py, rerun_latency.py, instrument.py).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+from tests.browser_support import (  # noqa: E402
+    CHROMIUM_PATH,
+    VIEWPORT,
+    StreamlitServer,
+    chart_count,
+    chart_mentions,
+    chart_texts,
+    launch_browser,
+    open_selectbox,
+    wait_for_charts,
+)
+
+FIELD_PAGES = ["sprache", "bildung", "arbeit", "wohnen", "gesundheit", "zusammenleben", "bevoelkerung"]
+DEFAULT_KREIS = "Rastatt"  # .streamlit/integrationsmonitor.toml default_kreis = "08216"
+DISTRICT_CYCLE = ["Stuttgart", "Göppingen", "Rhein-Neckar-Kreis", DEFAULT_KREIS]  # > 2 options: no message cache
+BARE_DEFAULT = "Kreis 01"
+BARE_CYCLE = ["Kreis 02", "Kreis 03", "Kreis 04", BARE_DEFAULT]
+FLOORS = {"cold": 1.2, "rerun": 1.5, "script_ms": 50.0}
+TIMEOUT_MS = 60_000
+
+# In-page instrumentation (added with add_init_script before any page script runs).  All times are
+# performance.now(), i.e. ms since navigation start.  window.__im.load: first time >= cfg.count Plotly charts are
+# drawn and visible.  window.__im.arm(cfg): the next pointerdown/keydown is the trigger; match = the script run that
+# followed finished (stApp's data-test-script-state went to running and back to notRunning), >= cfg.count charts
+# drawn, every Plotly container drawn, and >= cfg.mentions charts name cfg.name in title or legend.
+INSTRUMENT_JS = r"""
+(() => {
+  if (window.__im) return;
+  const CFG = %CFG%;
+  const now = () => performance.now();
+  const M = window.__im = {load: {match: null, paint: null}, armed: null, states: []};
+  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const plots = () => [...document.querySelectorAll('.js-plotly-plot')].filter(el => el.querySelector('.main-svg') && visible(el));
+  const containers = () => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(visible).length;
+  const mentions = (name) => plots().filter(el =>
+      [...el.querySelectorAll('.gtitle, .legendtext')].some(t => (t.textContent || '').includes(name))).length;
+  const state = () => { const a = document.querySelector('[data-testid="stApp"]');
+                        return a ? a.getAttribute('data-test-script-state') : null; };
+  const twoFrames = (cb) => requestAnimationFrame(() => requestAnimationFrame(cb));
+  function check() {
+    const t = now();
+    const s = state();
+    if (M.states.length === 0 || M.states[M.states.length - 1][1] !== s) M.states.push([t, s]);
+    if (M.load.match === null && plots().length >= CFG.count) {
+      M.load.match = t; twoFrames(() => { M.load.paint = now(); });
+    }
+    const A = M.armed;
+    if (A && A.trigger !== null && A.match === null) {
+      if (A.running === null && (s === 'running' || s === 'rerunRequested')) A.running = t;
+      if (A.running !== null && A.done === null && s === 'notRunning') A.done = t;
+      if (A.done !== null) {
+        const n = plots().length;
+        if (n >= A.cfg.count && n >= containers() && mentions(A.cfg.name) >= A.cfg.mentions) {
+          A.match = t; twoFrames(() => { A.paint = now(); });
+        }
+      }
+    }
+  }
+  M.arm = (cfg) => { M.armed = {cfg, trigger: null, running: null, done: null, match: null, paint: null}; kick(); };
+  const onTrigger = () => { if (M.armed && M.armed.trigger === null) { M.armed.trigger = now(); check(); } };
+  window.addEventListener('pointerdown', onTrigger, true);
+  window.addEventListener('keydown', onTrigger, true);
+  new MutationObserver(check).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  // safety net for changes that do not mutate the DOM: check every frame while something is pending
+  let polling = false;
+  const pending = () => M.load.match === null || (M.armed && M.armed.match === null);
+  const poll = () => { check(); if (pending()) requestAnimationFrame(poll); else polling = false; };
+  const kick = () => { if (!polling) { polling = true; requestAnimationFrame(poll); } };
+  kick();
+})();
+"""
+
+
+def instrument(count: int) -> str:
+    return INSTRUMENT_JS.replace("%CFG%", json.dumps({"count": int(count)}))
+
+
+def summarize(values) -> dict:
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return {"n": 0}
+    return {"n": len(vals), "median": statistics.median(vals), "min": min(vals), "max": max(vals)}
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ── measurements ────────────────────────────────────────────────────────────────────────────────
+
+
+def probe(browser, url: str) -> dict:
+    """One unmeasured load: how many charts the page draws and what they say (also warms the server's caches)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
+        wait_for_charts(page, 0, timeout=TIMEOUT_MS)
+        errors = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
+        return {"charts": chart_count(page), "texts": chart_texts(page), "errors": errors}
+    finally:
+        context.close()
+
+
+def cold_loads(browser, url: str, count: int, reps: int) -> list[dict]:
+    """`reps` loads, each in a fresh context; time until `count` charts are drawn and visible."""
+    rows = []
+    for i in range(reps):
+        context = browser.new_context(viewport=VIEWPORT)
+        context.add_init_script(instrument(count))
+        try:
+            page = context.new_page()
+            t0 = time.perf_counter()
+            page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
+            page.wait_for_function("() => window.__im && window.__im.load.paint !== null", timeout=TIMEOUT_MS,
+                                   polling=50)
+            wall = (time.perf_counter() - t0) * 1000
+            load = page.evaluate("() => window.__im.load")
+            wait_for_charts(page, count, timeout=TIMEOUT_MS)  # let the session finish before the next one starts
+            rows.append({"match_ms": load["match"], "paint_ms": load["paint"], "wall_ms": wall})
+            log(f"    cold {i + 1}/{reps}: {load['match']:.0f} ms")
+        finally:
+            context.close()
+    return rows
+
+
+def reruns(browser, url: str, cycle: list[str], start: str, reps: int, server: StreamlitServer) -> dict:
+    """Change the sidebar selectbox "Kreis" through `cycle`: one unmeasured pass (cache-cold changes, and learning per
+    option how many charts there are and how many name it), then `reps` measured changes.  The server's SCRIPT_MS
+    lines printed during the first pass and during the measured changes are returned separately."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(instrument(1))
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
+        wait_for_charts(page, 1, timeout=TIMEOUT_MS)
+        expect = {start: (chart_count(page), chart_mentions(chart_texts(page), start))}
+        first_pass, measured = [], []
+        marks = {"first_pass": log_mark(server)}
+        sequence = [(option, False) for option in cycle] + [(cycle[i % len(cycle)], True) for i in range(reps)]
+        for option, timed in sequence:
+            count, named = expect.get(option, (1, 0))
+            if timed and "measured" not in marks:
+                marks["measured"] = log_mark(server)
+            item = open_selectbox(page, "Kreis", option)
+            page.evaluate("cfg => window.__im.arm(cfg)", {"count": count, "name": option, "mentions": named})
+            item.click()
+            page.wait_for_function("() => window.__im.armed.paint !== null", timeout=TIMEOUT_MS, polling=50)
+            armed = page.evaluate("() => window.__im.armed")
+            wait_for_charts(page, 1, timeout=TIMEOUT_MS)
+            if option not in expect or not timed:
+                expect[option] = (chart_count(page), chart_mentions(chart_texts(page), option))
+            row = {"option": option, "match_ms": armed["match"] - armed["trigger"],
+                   "paint_ms": armed["paint"] - armed["trigger"],
+                   "to_script_done_ms": armed["done"] - armed["trigger"], "charts": expect[option][0],
+                   "charts_naming_option": expect[option][1]}
+            (measured if timed else first_pass).append(row)
+            log(f"    rerun {'' if timed else '(first pass) '}-> {option}: {row['match_ms']:.0f} ms "
+                f"({row['charts']} charts, {row['charts_naming_option']} name it)")
+        text = server.log_text()
+        return {"first_pass": first_pass, "measured": measured, "expect": expect,
+                "script_first_pass": script_times(text[marks["first_pass"]:marks["measured"]]),
+                "script_measured": script_times(text[marks["measured"]:])}
+    finally:
+        context.close()
+
+
+SCRIPT_LINE = re.compile(r"^(?:BENCH_)?SCRIPT_MS\s+(?:(\S+)\s+)?([0-9]+(?:\.[0-9]+)?)\s*$")
+
+
+def script_times(text: str) -> list[tuple[str | None, float]]:
+    """(page, ms) from 'SCRIPT_MS <page> <ms>' (dashboard) and 'BENCH_SCRIPT_MS <ms>' (bare app) lines."""
+    out = []
+    for line in text.splitlines():
+        match = SCRIPT_LINE.match(line.strip())
+        if match:
+            out.append((match.group(1), float(match.group(2))))
+    return out
+
+
+def log_mark(server: StreamlitServer) -> int:
+    return len(server.log_text())
+
+
+# ── report ──────────────────────────────────────────────────────────────────────────────────────
+
+
+def cell(summary: dict, digits: int = 0) -> str:
+    if not summary or not summary.get("n"):
+        return "–"
+    return f"{summary['median']:.{digits}f} ({summary['min']:.{digits}f}–{summary['max']:.{digits}f})"
+
+
+def ratio(a: dict, b: dict) -> float | None:
+    if a.get("n") and b.get("n") and b["median"]:
+        return a["median"] / b["median"]
+    return None
+
+
+def verdict(value: float | None, floor: float) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2f} {'ok' if value <= floor else '**over**'}"
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        f"# Page benchmark — {result['started']}",
+        "",
+        f"reps {result['reps']}; {result['machine']['nproc']} cores; {result['versions'].get('chromium', '')}; "
+        f"streamlit {result['versions'].get('streamlit', '?')}, plotly {result['versions'].get('plotly', '?')}. "
+        "Medians (min–max) in ms. cold = fresh browser context until all charts are drawn (ms since navigation "
+        "start, server cache warm); rerun = pointerdown on a new district until the run finished and all charts "
+        "show it (warm cache); script = the page script's own time on those reruns (SCRIPT_MS). "
+        f"Floors: cold ≤ {FLOORS['cold']}× bare, rerun ≤ {FLOORS['rerun']}× bare, script ≤ {FLOORS['script_ms']:.0f} ms.",
+        "",
+        "| page | charts | cold page | cold bare | cold ÷ bare | rerun page | rerun bare | rerun ÷ bare | "
+        "script page | script bare | script ≤ 50 ms | first rerun, cold cache |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for slug, r in result["pages"].items():
+        if r.get("skipped"):
+            lines.append(f"| {slug} | {r.get('charts', 0)} | {r['skipped']} |  |  |  |  |  |  |  |  |  |")
+            continue
+        bare = result["bare"][str(r["charts"])]
+        s, b = r["summary"], bare["summary"]
+        script_ok = (f"{'ok' if s['script_ms']['median'] <= FLOORS['script_ms'] else '**over**'}"
+                     if s["script_ms"].get("n") else "n/a")
+        lines.append(
+            f"| {slug} | {r['charts']} | {cell(s['cold'])} | {cell(b['cold'])} | {verdict(r['ratios']['cold'], FLOORS['cold'])} | "
+            f"{cell(s['rerun'])} | {cell(b['rerun'])} | {verdict(r['ratios']['rerun'], FLOORS['rerun'])} | "
+            f"{cell(s['script_ms'], 1)} | {cell(b['script_ms'], 1)} | {script_ok} | {cell(s['rerun_first_pass'])} |")
+    notes = result.get("notes") or []
+    if notes:
+        lines += ["", *[f"- {n}" for n in notes]]
+    return "\n".join(lines) + "\n"
+
+
+def versions() -> dict:
+    import importlib.metadata as md
+
+    out = {"python": sys.version.split()[0]}
+    for pkg in ("streamlit", "plotly", "duckdb", "pandas", "playwright"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            pass
+    try:
+        out["chromium"] = subprocess.run([CHROMIUM_PATH, "--version"], capture_output=True, text=True,
+                                         timeout=30).stdout.strip()
+    except Exception as exc:  # noqa: BLE001
+        out["chromium"] = f"unknown ({exc})"
+    return out
+
+
+# ── main ────────────────────────────────────────────────────────────────────────────────────────
+
+
+def bench_bare(browser, count: int, reps: int, log_dir: Path) -> dict:
+    env = {"BENCH_CHARTS": str(count), "BENCH_LOG": "1"}
+    with StreamlitServer(PROJECT_DIR / "bench" / "bare_app.py", env=env,
+                         log_path=log_dir / f"bare_{count}.log") as server:
+        probe(browser, server.url)
+        cold = cold_loads(browser, server.url, count, reps)
+        rr = reruns(browser, server.url, BARE_CYCLE, BARE_DEFAULT, reps, server)
+    scripts = [ms for _, ms in rr["script_measured"]]
+    return {"charts": count, "cold": cold, "rerun": rr["measured"], "rerun_first_pass": rr["first_pass"],
+            "script_ms": scripts,
+            "summary": {"cold": summarize(r["match_ms"] for r in cold),
+                        "rerun": summarize(r["match_ms"] for r in rr["measured"]),
+                        "script_ms": summarize(scripts)}}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reps", type=int, default=10)
+    ap.add_argument("--out", default=str(PROJECT_DIR / "bench" / "results"))
+    ap.add_argument("--pages", default=",".join(FIELD_PAGES), help="comma-separated url paths")
+    args = ap.parse_args()
+    out = Path(args.out)
+    log_dir = out / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
+    started = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    result = {"started": started, "reps": args.reps, "floors": FLOORS, "versions": versions(),
+              "machine": {"nproc": os.cpu_count(), "platform": platform.platform()},
+              "pages": {}, "bare": {}, "notes": []}
+    t_start = time.perf_counter()
+    dashboard = StreamlitServer(PROJECT_DIR / "dashboard.py", env={"INTEGRATIONSMONITOR_TIMING": "1"},
+                                log_path=log_dir / "dashboard.log")
+    dashboard.start(timeout=60)
+    result["dashboard_startup_ms"] = dashboard.startup_s * 1000
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_browser(playwright)
+            for slug in [s for s in args.pages.split(",") if s]:
+                url = dashboard.url + slug
+                log(f"[{slug}] probe")
+                info = probe(browser, url)
+                if info["errors"]:
+                    result["pages"][slug] = {"skipped": "page shows an error", "charts": info["charts"],
+                                             "errors": info["errors"]}
+                    result["notes"].append(f"{slug}: error on the page: {info['errors'][0][:300]!r}")
+                    log(f"[{slug}] ERROR on page, skipped: {info['errors'][0][:300]}")
+                    continue
+                if info["charts"] == 0:
+                    result["pages"][slug] = {"skipped": "no charts (nothing to compare)", "charts": 0}
+                    log(f"[{slug}] no charts, skipped")
+                    continue
+                count = info["charts"]
+                log(f"[{slug}] {count} charts; cold loads")
+                cold = cold_loads(browser, url, count, args.reps)
+                log(f"[{slug}] reruns")
+                rr = reruns(browser, url, DISTRICT_CYCLE, DEFAULT_KREIS, args.reps, dashboard)
+                scripts = [ms for page, ms in rr["script_measured"] if page in (None, slug)]
+                if not rr["script_measured"] and not rr["script_first_pass"]:
+                    result["notes"].append("no SCRIPT_MS lines in the dashboard's output: dashboard.py does not "
+                                           "print them (INTEGRATIONSMONITOR_TIMING=1 was set)")
+                page = {"charts": count, "chart_titles": [t["title"] for t in info["texts"]],
+                        "cold": cold, "rerun": rr["measured"], "rerun_first_pass": rr["first_pass"],
+                        "rerun_expect": rr["expect"], "script_ms": scripts,
+                        "script_runs_per_change": len(rr["script_measured"]) / max(1, args.reps),
+                        "script_ms_first_pass": [ms for _, ms in rr["script_first_pass"]],
+                        "summary": {"cold": summarize(r["match_ms"] for r in cold),
+                                    "rerun": summarize(r["match_ms"] for r in rr["measured"]),
+                                    "rerun_first_pass": summarize(r["match_ms"] for r in rr["first_pass"]),
+                                    "script_ms": summarize(scripts)}}
+                if any(r["charts_naming_option"] == 0 for r in rr["measured"]):
+                    result["notes"].append(f"{slug}: no chart names the district (Land/Bund values only); its rerun "
+                                           "ends when the script run finished and all charts are drawn")
+                if str(count) not in result["bare"]:
+                    log(f"[bare app, {count} charts]")
+                    result["bare"][str(count)] = bench_bare(browser, count, args.reps, log_dir)
+                bare = result["bare"][str(count)]["summary"]
+                page["ratios"] = {"cold": ratio(page["summary"]["cold"], bare["cold"]),
+                                  "rerun": ratio(page["summary"]["rerun"], bare["rerun"])}
+                result["pages"][slug] = page
+                (out / "bench_pages.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+            browser.close()
+    finally:
+        dashboard.stop()
+    result["notes"] = list(dict.fromkeys(result["notes"]))
+    result["wall_s"] = time.perf_counter() - t_start
+    (out / "bench_pages.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    table = markdown(result)
+    (out / "bench_pages.md").write_text(table, encoding="utf-8")
+    print(table)
+    log(f"wrote {out / 'bench_pages.json'} and {out / 'bench_pages.md'} ({result['wall_s']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

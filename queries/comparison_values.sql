@@ -1,0 +1,30 @@
+-- Every district of the region scope with its value of one indicator at one Stichtag, for map and ranking:
+-- the latest Stichtag in $year at which any district of the scope has a value (falls back to the latest
+-- year before, if $year has none).  Districts without a value stay in the list (value NULL, flag if any).
+-- rank: 1 = highest, ties share a rank; percentile: share of districts with a lower value (0–100).
+-- Germany and the Länder are never ranked: only current 5-digit districts take part.
+-- Parameters: $indicator, $scope ('DG' = all of Germany, else a 2-digit Land code), $category, $year.
+WITH scope AS (
+    SELECT ags, label, land_ags FROM districts WHERE $scope = 'DG' OR land_ags = $scope
+),
+chosen AS (
+    SELECT max(f.period) AS period
+    FROM facts f JOIN scope USING (ags)
+    WHERE f.indicator = $indicator AND f.category = $category AND f.year <= $year AND f.value IS NOT NULL
+),
+values_at AS (
+    SELECT f.ags, f.value, f.flag, f.period, f.year, f.source, f.stand, f.basis
+    FROM facts f JOIN chosen USING (period)
+    WHERE f.indicator = $indicator AND f.category = $category
+)
+SELECT s.ags, s.label AS name, s.land_ags, (SELECT period FROM chosen) AS period, v.year, v.value,
+       coalesce(v.flag, '') AS flag, v.source, v.stand, v.basis,
+       CASE WHEN v.value IS NOT NULL THEN rank() OVER (ORDER BY v.value DESC NULLS LAST) END AS rank,
+       CASE WHEN v.value IS NOT NULL
+            THEN 100.0 * (count(v.value) OVER (ORDER BY v.value ASC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                          - count(v.value) OVER (PARTITION BY v.value))
+                 / nullif(count(v.value) OVER () - 1, 0) END AS percentile,
+       count(v.value) OVER () AS ranked
+FROM scope s
+LEFT JOIN values_at v USING (ags)
+ORDER BY v.value DESC NULLS LAST, s.label
