@@ -124,9 +124,9 @@ def ensure_database(data_dir: Path = DATA_DIR, db_file: Path = DB_FILE) -> Path:
 def reset_connection() -> None:
     """Forget the cached read-only connection, so the next query opens the database just rebuilt (after an
     import or undo); the old connection still points at the replaced file."""
-    if connection.cache_info().currsize:
-        connection().close()
-    connection.cache_clear()
+    for cached in (connection, globals().get("_connect")):  # whichever function holds the cache
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
 
 
 def connection() -> duckdb.DuckDBPyConnection:

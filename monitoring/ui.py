@@ -291,6 +291,7 @@ def fmt_stand(stand: str) -> str:
 
 def source_line(frame: pd.DataFrame, meta: pd.Series) -> str:
     """'Quelle: <attribution>, Tabelle …, Stand …; eigene Berechnung' for the rows a chart shows."""
+    frame = frame.dropna(subset=["source"])
     if frame.empty:
         return f"Quelle: {meta['source']}"
     sources = sorted(set(", ".join(frame["source"]).split(", ")))

@@ -10,7 +10,7 @@ from monitoring.catalog import load_fields
 from tests.conftest import PROJECT_DIR
 
 FIELD_PAGES = [f"pages/{field['slug']}.py" for field in load_fields().values()]
-ALL_PAGES = ["pages/ueberblick.py", *FIELD_PAGES, "pages/daten_methodik.py"]
+ALL_PAGES = ["pages/ueberblick.py", *FIELD_PAGES, "pages/kreisvergleich.py", "pages/daten_methodik.py"]
 # Rastatt, Rhein-Neckar-Kreis, Göppingen, and Göttingen (formed 2016: long gaps before) and Stuttgart (Stadtkreis).
 DISTRICTS = ["08216", "08226", "08117", "03159", "08111"]
 
@@ -119,3 +119,29 @@ def test_methods_page_shows_catalogue_coverage_and_sources():
     headers = [h.value for h in at.header]
     assert {"Indikatorkatalog", "Quellen und Datenstand", "Zeichenerklärung"} <= set(headers)
     assert len(at.dataframe) >= 3
+
+
+def test_comparison_page_map_ranking_similar_and_profile():
+    at = run_page("pages/kreisvergleich.py", "08216")
+    specs = plotly_specs(at)
+    kinds = [spec["data"][0]["type"] for spec in specs]
+    assert "choroplethmap" in kinds and "bar" in kinds and "scatter" in kinds
+    map_spec = specs[kinds.index("choroplethmap")]
+    assert map_spec["layout"]["map"]["style"] == "white-bg"  # no tiles: works offline
+    assert sum(len(t["locations"]) for t in map_spec["data"] if t["name"] and not t["name"].startswith("▶")) == 44
+    assert any(df.value.shape[0] >= 5 for df in at.dataframe)  # similar districts / profile tables
+
+
+def test_comparison_page_germany_scope_from_the_url():
+    at = run_page("pages/kreisvergleich.py", "", url={"kreis": "08216", "gebiet": "DG", "indikator": "auslaenderanteil",
+                                                       "jahr": "2015"})
+    map_spec = next(s for s in plotly_specs(at) if s["data"][0]["type"] == "choroplethmap")
+    assert sum(len(t["locations"]) for t in map_spec["data"] if not t["name"].startswith("▶")) == 400
+    assert "31.12.2015" in map_spec["layout"]["title"]["text"]
+
+
+def test_similar_districts_become_benchmarks_with_one_click():
+    at = run_page("pages/kreisvergleich.py", "08216")
+    at.button(key="kv_uebernehmen").click().run()
+    chosen = at.session_state["vergleich"]
+    assert chosen[:2] == ["land", "de"] and len(chosen) == 7 and "08216" not in chosen
