@@ -18,6 +18,7 @@ import pytest
 
 from monitoring.importers.ba_migration import looks_like_ba_migration, read_ba_migration
 from monitoring.importers.common import OBS_COLUMNS, ImportRejected
+from tests.helpers import assert_names_file_and_line, one
 
 RAW_DIR = Path(
     os.environ.get("INTEGRATIONSMONITOR_RAW")
@@ -51,14 +52,6 @@ def table_of(name: str) -> tuple[list[str], list[list[str]]]:
     end = next(i for i in range(start, len(rows)) if rows[i] in ([], [""]))
     return rows[start], rows[start + 1 : end]
 
-
-def one(frame: pd.DataFrame, **where) -> pd.Series:
-    mask = np.ones(len(frame), dtype=bool)
-    for column, value in where.items():
-        mask &= (frame[column] == value).to_numpy()
-    hits = frame[mask]
-    assert len(hits) == 1, f"{len(hits)} rows for {where}"
-    return hits.iloc[0]
 
 
 # ------------------------------------------------------------------------------------------- real exports
@@ -201,13 +194,6 @@ def rejected(path: Path) -> ImportRejected:
         read_ba_migration(path)
     return info.value
 
-
-def assert_names_file_and_line(err: ImportRejected, file: str, line: int | None) -> None:
-    assert err.file == file
-    assert f"Datei „{file}“" in str(err)
-    assert err.line == line
-    if line is not None:
-        assert f"Zeile {line}" in str(err)
 
 
 def test_minimal_time_series(tmp_path):

@@ -20,6 +20,7 @@ import pytest
 
 from monitoring.importers.common import OBS_COLUMNS, QUALITY_MARKS, SPECIAL_VALUES, ImportRejected
 from monitoring.importers.genesis_flat import looks_like_genesis_flat, read_genesis_flat
+from tests.helpers import assert_names_file_and_line, one
 
 RAW_DIR = Path(
     os.environ.get("INTEGRATIONSMONITOR_RAW")
@@ -60,14 +61,6 @@ def raw_rows(name: str) -> tuple[list[str], list[list[str]]]:
     rows = [r for r in csv.reader(io.StringIO(text), delimiter=";") if r]
     return rows[0], rows[1:]
 
-
-def one(frame: pd.DataFrame, **where) -> pd.Series:
-    mask = np.ones(len(frame), dtype=bool)
-    for column, value in where.items():
-        mask &= (frame[column] == value).to_numpy()
-    hits = frame[mask]
-    assert len(hits) == 1, f"{len(hits)} rows for {where}"
-    return hits.iloc[0]
 
 
 # ------------------------------------------------------------------------------------------ real downloads
@@ -310,13 +303,6 @@ def rejected(path: Path, **kwargs) -> ImportRejected:
         read_genesis_flat(path, **kwargs)
     return info.value
 
-
-def assert_names_file_and_line(err: ImportRejected, file: str, line: int | None) -> None:
-    assert err.file == file
-    assert f"Datei „{file}“" in str(err)
-    assert err.line == line
-    if line is not None:
-        assert f"Zeile {line}" in str(err)
 
 
 def test_minimal_current_file(tmp_path):
