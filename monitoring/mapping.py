@@ -173,13 +173,13 @@ def _select_flat(rule: Rule, rows: pd.DataFrame) -> pd.DataFrame:
 
 def _sum(rule: Rule, rows: pd.DataFrame) -> pd.DataFrame:
     """Sum values over variables the source does not total; a special value in any part makes the sum a gap."""
-    keys = ["ags", "time", "category"]
+    keys = ["source_file", "ags", "time", "category"]  # per file: two exports of one table are two versions, not a sum
     first = rows.groupby(keys, sort=False).first().reset_index()
     sums = rows.groupby(keys, sort=False)["value"].agg(lambda v: v.sum() if v.notna().all() else float("nan"))
     flags = rows.groupby(keys, sort=False)["flag"].agg(lambda f: next((x for x in f if x), ""))
     first = first.drop(columns=["value", "flag"]).merge(sums.reset_index(), on=keys).merge(flags.reset_index(), on=keys)
     if rule.total == "sum":
-        total_keys = ["ags", "time"]
+        total_keys = ["source_file", "ags", "time"]
         total = first.groupby(total_keys, sort=False).first().reset_index()
         values = first.groupby(total_keys, sort=False)["value"].agg(lambda v: v.sum() if v.notna().all() else float("nan"))
         total = total.drop(columns=["value"]).merge(values.reset_index(), on=total_keys)

@@ -8,15 +8,17 @@ entry to data/imports/manifest.json:
 
     {"format": 1, "imports": [{"id": "0003-20250621T143012Z", "created": "2025-06-21T14:30:12+00:00",
       "status": "active" | "undone" | "replaced", "facts_file": "0003-….parquet",
-      "files": [{"name", "sha256", "layout", "rows", "facts"}], "tables": [...], "counts": {...},
+      "files": [{"name", "sha256", "layout", "rows", "facts"}], "tables": [...], "coverage": ["table|period", …],
+      "counts": {...},
       "replaces": [ids], "replaced_by": id | null, "undone": ISO | null}]}
 
 The database build (db._load_tables) reads facts.parquet plus the Parquet of every *active* import; a Parquet
 the manifest does not list is ignored.  Which value counts for the same district, indicator, category and
 Stichtag is decided in SQL (queries/build_1_imported_current.sql): catalogue priority, then the newer Stand, then
 the later import (user imports over the default dataset), so a corrected or newer export wins, an older one not.
-A re-import of the same source table(s) *replaces* an earlier active import (status "replaced"): values the new
-file no longer has are removed, and undoing the new import brings the earlier one back.
+A re-import of the same source table(s) for the same Stichtage *replaces* an earlier active import whose every
+(table, Stichtag) it brings again (status "replaced"): values the new file no longer has (a dropped row) are
+removed, and undoing the new import brings the earlier one back.  A file for another year only adds.
 
 Commit point
 ------------
@@ -118,6 +120,7 @@ class Preview:
     files: list[dict] = field(default_factory=list)
     facts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FACT_COLUMNS))
     tables: list[str] = field(default_factory=list)
+    coverage: list[str] = field(default_factory=list)
     replaces: list[str] = field(default_factory=list)
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     superseded: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -232,7 +235,8 @@ def preview(items, *, max_bytes: int | None = None, data_dir: Path | None = None
     if result.facts.empty:
         return result
     result.tables = sorted({t for f in result.files for t in f.get("tables", [])})
-    result.replaces = _replaced_by(manifest, result.tables)
+    result.coverage = sorted({c for f in result.files for c in f.get("coverage", [])})
+    result.replaces = _replaced_by(manifest, result.coverage)
     _report(progress, len(items) / (len(items) + 2), "Berechne die Datenbank mit den neuen Werten …")
     _compare(result, manifest)
     _report(progress, 1.0, "Vorschau fertig.")
@@ -322,7 +326,7 @@ def _import_item(item, limit: int, context: _Context):
         record.update(status="abgelehnt", reason=str(err))
         return record, _empty_facts(), [{"file": err.file, "line": err.line, "column": err.column or "",
                                          "reason": err.reason}], []
-    record.update(facts=len(facts), tables=_tables(facts, layout))
+    record.update(facts=len(facts), tables=_tables(facts, layout), coverage=_coverage(facts, layout))
     return record, facts, rejected, warnings
 
 
@@ -423,10 +427,17 @@ def _line_of(observations: pd.DataFrame, fact: pd.Series):
 
 
 def _tables(facts: pd.DataFrame, layout: str) -> list[str]:
-    """What a re-import of the same source replaces: official table codes, or own figures per indicator."""
-    if layout.startswith("own_figures"):
-        return sorted(f"eigene Zahlen: {i}" for i in facts["indicator"].unique())
-    return sorted(facts["source"].unique())
+    """The sources of a file: official table codes, or own figures per indicator."""
+    return sorted(_table_of(facts, layout).unique())
+
+
+def _coverage(facts: pd.DataFrame, layout: str) -> list[str]:
+    """"table|Stichtag" pairs: what a later import must all bring again to replace this one."""
+    return sorted((_table_of(facts, layout) + "|" + facts["period"]).unique())
+
+
+def _table_of(facts: pd.DataFrame, layout: str) -> pd.Series:
+    return "eigene Zahlen: " + facts["indicator"] if layout.startswith("own_figures") else facts["source"]
 
 
 def _conflicts_between_files(facts: pd.DataFrame, rejected: list) -> pd.DataFrame:
@@ -568,7 +579,7 @@ def _import_entry(result: Preview) -> dict:
         "facts_file": f"{result.import_id}.parquet",
         "files": [{k: f[k] for k in ("name", "sha256", "layout", "rows", "facts")} for f in result.files
                   if f["status"] == "ok"],
-        "tables": result.tables, "counts": counts, "replaces": result.replaces, "replaced_by": None, "undone": None,
+        "tables": result.tables, "coverage": result.coverage, "counts": counts, "replaces": result.replaces, "replaced_by": None, "undone": None,
     }
 
 
@@ -580,10 +591,11 @@ def _manifest_with_import(manifest: dict, entry: dict) -> dict:
     return {**manifest, "imports": imports + [entry]}
 
 
-def _replaced_by(manifest: dict, tables: list[str]) -> list[str]:
-    """Active imports whose source tables the new import all brings again."""
-    new = set(tables)
-    return [e["id"] for e in _active(manifest) if e.get("tables") and set(e["tables"]) <= new]
+def _replaced_by(manifest: dict, coverage: list[str]) -> list[str]:
+    """Active imports whose every (table, Stichtag) the new import brings again: a corrected or newer download
+    of the same thing.  An import that only overlaps stays; for the shared values the later import counts."""
+    new = set(coverage)
+    return [e["id"] for e in _active(manifest) if e.get("coverage") and set(e["coverage"]) <= new]
 
 
 def _manifest_bytes(manifest: dict) -> bytes:

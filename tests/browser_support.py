@@ -243,7 +243,10 @@ def open_page(page, url: str, *, charts: int | None = None, timeout: float = FIR
 
 _CHART_TEXTS_JS = """
 () => [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
-  title: [...el.querySelectorAll('.gtitle')].map(t => t.textContent).join(' '),
+  title: [...el.querySelectorAll('.gtitle')].map(t => {
+    const lines = t.querySelectorAll('tspan.line');  // a wrapped title: one tspan per line
+    return lines.length ? [...lines].map(l => l.textContent).join(' ') : t.textContent;
+  }).join(' '),
   legend: [...el.querySelectorAll('.legendtext')].map(t => t.textContent),
 }))
 """

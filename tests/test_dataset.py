@@ -172,3 +172,16 @@ def test_zensus_2022_immigration_history_for_germany_and_every_land(sql):
     shares = dict(zip(rows.ags, rows.value))
     assert shares["DG"] == pytest.approx(18142064 / 82719540 * 100)
     assert 20 < shares["08"] < 35
+
+
+def test_protection_seekers_equal_the_raw_cells_once_not_per_export(sql, raw_dir):
+    """12531-0043 comes twice (zip of all Kreise, BW-only CSV): the district total sums the raw cells once."""
+    import csv
+
+    path = raw_dir / "genesis-pystatis-cassettes" / "12531-0043_2024-12-31_BW-only_de_flat.csv"
+    with path.open(encoding="utf-8-sig") as handle:
+        rows = [r for r in csv.DictReader(handle, delimiter=";")
+                if r["1_variable_attribute_code"] == "08226"
+                and r["2_variable_attribute_code"] in ("SCHUTZST-OF", "SCHUTZST-AK-1", "SCHUTZST-X")]
+    expected = sum(float(r["value"]) for r in rows)
+    assert value(sql, "schutzsuchende", "08226", "2024-12-31")["value"] == expected

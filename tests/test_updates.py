@@ -295,13 +295,14 @@ def test_apply_then_undo_restores_the_facts_exactly(store):
 
 def test_reimport_of_the_same_source_replaces_and_shows_removed_and_changed_values(store):
     data_dir, db_file = store
-    first = apply_ok(store, [("a.csv", own_csv(f"08216;{OWN};2020;500;;;", f"08216;{OWN};2021;600;;;",
-                                               f"08216;{OWN};2022;650;;;"))])
+    first = apply_ok(store, [("a.csv", own_csv(f"08216;{OWN};2021;600;;;", f"08216;{OWN};2022;650;;;",
+                                               f"08211;{OWN};2022;90;;;"))])
     after_first = facts_of(db_file)
-    result = run(store, [("b.csv", own_csv(f"08216;{OWN};2021;610;;Kursträger;", f"08216;{OWN};2022;650;;;"))])
+    corrected = [("b.csv", own_csv(f"08216;{OWN};2021;610;;Kursträger;", f"08216;{OWN};2022;650;;;"))]
+    result = run(store, corrected)  # the same indicator and years, one row corrected, one dropped
     assert result.replaces == [first]
     removed, changed = result.part("removed"), result.part("changed")
-    assert removed[["period", "old_value"]].values.tolist() == [["2020-12-31", 500.0]]
+    assert removed[["ags", "period", "old_value"]].values.tolist() == [["08211", "2022-12-31", 90.0]]
     assert changed[["period", "old_value", "new_value", "new_source"]].values.tolist() == [
         ["2021-12-31", 600.0, 610.0, "Kursträger"]]
     assert result.counts["unchanged"] == 1
@@ -311,6 +312,8 @@ def test_reimport_of_the_same_source_replaces_and_shows_removed_and_changed_valu
     updates.undo(second, data_dir=data_dir, db_file=db_file)
     assert {e["id"]: e["status"] for e in updates.list_imports(data_dir=data_dir)}[first] == "active"
     pd.testing.assert_frame_equal(facts_of(db_file), after_first)
+    next_year = run(store, [("c.csv", own_csv(f"08216;{OWN};2023;700;;;"))])  # another year only adds
+    assert next_year.replaces == [] and next_year.part("removed").empty
 
 
 def test_priority_and_stand_decide_not_the_import_order(store):
