@@ -260,10 +260,14 @@ def _delta_text(row: pd.Series, meta: pd.Series) -> str | None:
 
 
 def _delta_description(row: pd.Series, meta: pd.Series) -> str:
-    parts = [f"Stand {fmt.fmt_period(row['period'], meta['period_type'])}"]
+    """'2016 ggü. 2015 · Land 9,1 %': the Stichtag, what the change compares with, the Land's value."""
+    period_type = meta["period_type"]
+    parts = [fmt.fmt_period(row["period"], period_type)]
     if pd.notna(row["previous_value"]):
-        parts.append(f"seit {fmt.fmt_period(row['previous_period'], meta['period_type'])}")
-    return ", ".join(parts)
+        parts[0] += f" ggü. {fmt.fmt_period(row['previous_period'], period_type)}"
+    if pd.notna(row["land_value"]) and meta["level"] == "Kreis":
+        parts.append(f"Land {fmt.fmt_value(row['land_value'], meta['unit'], int(meta['decimals']))}")
+    return " · ".join(parts)
 
 
 def _tile_help(meta: pd.Series, row: pd.Series | None, region: str) -> str:
