@@ -33,18 +33,26 @@ def query(name: str, **params) -> pd.DataFrame:
     return run_query(name, **bound)
 
 
-@st.cache_data(show_spinner=False)
+# Catalogue, Handlungsfelder and the indicator rows are read on every rerun, many times: shared read-only
+# objects (cache_resource) instead of per-call copies (cache_data unpickles a DataFrame each time).
+@st.cache_resource(show_spinner=False)
 def catalog() -> pd.DataFrame:
     return load_catalog().set_index("id", drop=False)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def fields() -> dict[str, dict]:
     return load_fields()
 
 
+@st.cache_resource(show_spinner=False)
+def _indicator_rows() -> dict[str, pd.Series]:
+    table = catalog()
+    return {indicator_id: table.loc[indicator_id] for indicator_id in table.index}
+
+
 def indicator(indicator_id: str) -> pd.Series:
-    return catalog().loc[indicator_id]
+    return _indicator_rows()[indicator_id]
 
 
 # ── shared filters ───────────────────────────────────────────────────────────────────────────────
@@ -78,20 +86,21 @@ def settings() -> dict:
     return values
 
 
+@st.cache_resource(show_spinner=False)
 def districts() -> pd.DataFrame:
+    """All current districts indexed by AGS (shared, read-only: the filters run on every rerun)."""
     return query("districts").set_index("ags", drop=False)
 
 
-def region_name(ags: str) -> str:
-    if ags in districts().index:
-        return districts().loc[ags, "label"]
-    return {"DG": "Deutschland"}.get(ags) or query_region_names().get(ags, ags)
-
-
-@st.cache_data(show_spinner=False)
-def query_region_names() -> dict[str, str]:
+@st.cache_resource(show_spinner=False)
+def region_names() -> dict[str, str]:
+    """AGS -> the name users read, for districts (unique labels), Länder and Germany."""
     frame = districts()
-    return dict(zip(frame["land_ags"], frame["land_name"]))
+    return {"DG": "Deutschland", **dict(zip(frame["land_ags"], frame["land_name"])), **dict(zip(frame["ags"], frame["label"]))}
+
+
+def region_name(ags: str) -> str:
+    return region_names().get(ags, ags)
 
 
 def sidebar_filters() -> Filters:
@@ -105,12 +114,13 @@ def sidebar_filters() -> Filters:
     first, last = (int(v) for v in query("year_range").iloc[0])
     _init_filter_state(options, first, last)
     with st.sidebar:
-        kreis = st.selectbox("Kreis", options, key="kreis", format_func=lambda a: table.loc[a, "label"],
+        names = region_names()
+        kreis = st.selectbox("Kreis", options, key="kreis", format_func=names.__getitem__,
                              on_change=_forget_url_note, help="Der Kreis, um den es geht.")
         land_ags, land_name = table.loc[kreis, "land_ags"], table.loc[kreis, "land_name"]
         chosen = st.multiselect(
             "Vergleich", [LAND, GERMANY, *options], key="vergleich",
-            format_func=lambda a: {LAND: f"Land ({land_name})", GERMANY: "Deutschland"}.get(a) or table.loc[a, "label"],
+            format_func=lambda a: {LAND: f"Land ({land_name})", GERMANY: "Deutschland"}.get(a) or names[a],
             max_selections=MAX_BENCHMARK_DISTRICTS + 2, on_change=_forget_url_note,
             help="Land und Deutschland sowie bis zu fünf weitere Kreise.",
         )
@@ -309,76 +319,122 @@ def source_line(frame: pd.DataFrame, meta: pd.Series) -> str:
     return text
 
 
+# Building a Plotly figure costs 50–150 ms (its property validation), more than everything else on a page.
+# The chart views are therefore cached as built figures, keyed by everything they depend on.  cache_resource
+# hands out the same object (no copy): neither st.plotly_chart nor the table view changes it.
+VIEW_CACHE = {"max_entries": 600, "ttl": 3600, "show_spinner": False}
+
+
+@dataclass(frozen=True)
+class ChartView:
+    frame: pd.DataFrame
+    figure: object | None  # plotly Figure, None when there is nothing to show
+    title: str
+
+
+@st.cache_resource(**VIEW_CACHE)
+def _trend_view(indicator_id: str, category: str, regions: tuple[str, ...], year_from: int, year_to: int) -> ChartView:
+    meta = indicator(indicator_id)
+    frame = query("series", indicator=indicator_id, regions=regions, category=category,
+                  year_from=year_from, year_to=year_to)
+    title = f"{meta['name']} ({meta['unit']}), {year_from}–{year_to}"
+    if frame.empty:
+        return ChartView(frame, None, title)
+    figure = charts.time_series_figure(
+        frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source_line(frame, meta),
+        focus_ags=regions[0], period_type=meta["period_type"],
+    )
+    return ChartView(frame, figure, title)
+
+
+@st.cache_resource(**VIEW_CACHE)
+def _breakdown_view(indicator_id: str, breakdown: str, regions: tuple[str, ...], year_to: int, focus_name: str) -> ChartView:
+    meta = indicator(indicator_id)
+    frame = query("breakdown", indicator=indicator_id, breakdown=breakdown, regions=regions, year_to=year_to)
+    if frame.empty:
+        return ChartView(frame, None, "")
+    period = fmt.fmt_period(frame["period"].iloc[0], meta["period_type"])
+    title = f"{meta['name']} nach {breakdown} ({meta['unit']}), {period}"
+    figure = charts.breakdown_figure(frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
+                                     source_line=source_line(frame, meta), focus_name=focus_name)
+    return ChartView(frame, figure, title)
+
+
+@st.cache_resource(**VIEW_CACHE)
+def _ranking_view(indicator_id: str, land: str, land_name: str, kreis: str, kreis_name: str,
+                  highlight: tuple[str, ...], year_to: int) -> ChartView:
+    meta = indicator(indicator_id)
+    frame = query("ranking", indicator=indicator_id, land=land, category="", year_to=year_to)
+    if frame.empty or frame["value"].notna().sum() == 0:
+        return ChartView(frame, None, "")
+    year = int(frame["year"].iloc[0])
+    period = fmt.fmt_period(frame["period"].iloc[0], meta["period_type"])
+    land_row = query("series", indicator=indicator_id, regions=(land,), category="", year_from=year, year_to=year)
+    own = frame[frame["ags"] == kreis]
+    rank_text = (f"Rang {int(own['rank'].iloc[0])} von {int(own['ranked'].iloc[0])}"
+                 if not own.empty and pd.notna(own["rank"].iloc[0]) else "ohne Wert")
+    title = f"{meta['name']} ({meta['unit']}): Kreise in {land_name}, {period} – {kreis_name}: {rank_text}"
+    figure = charts.ranking_figure(
+        frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source_line(frame, meta),
+        focus_ags=kreis, highlight_ags=highlight,
+        reference_value=land_row["value"].iloc[0] if not land_row.empty else None, reference_label=land_name,
+    )
+    return ChartView(frame, figure, title)
+
+
 @st.fragment
 def trend_card(indicator_id: str, category: str = "") -> None:
     """Time series of the district against its benchmarks, with table view and CSV download."""
     filters, meta = current_filters(), indicator(indicator_id)
-    frame = query("series", indicator=indicator_id, regions=filters.regions, category=category,
-                  year_from=filters.year_from, year_to=filters.year_to)
-    title = f"{meta['name']} ({meta['unit']}), {filters.year_from}–{filters.year_to}"
-    if frame.empty:
-        st.subheader(title)
+    view = _trend_view(indicator_id, category, filters.regions, filters.year_from, filters.year_to)
+    if view.figure is None:
+        st.subheader(view.title)
         st.caption("Für diese Auswahl gibt es keine Werte.")
         return
-    figure = charts.time_series_figure(
-        frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source_line(frame, meta),
-        focus_ags=filters.kreis, period_type=meta["period_type"],
-    )
-    st.plotly_chart(figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"trend_{indicator_id}_{category}")
-    numbers_behind(frame, meta, filters, key=f"trend_{indicator_id}_{category}")
+    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"trend_{indicator_id}_{category}")
+    numbers_behind(view.frame, meta, filters, key=f"trend_{indicator_id}_{category}")
 
 
 @st.fragment
 def breakdown_card(indicator_id: str, breakdown: str) -> None:
     filters, meta = current_filters(), indicator(indicator_id)
-    frame = query("breakdown", indicator=indicator_id, breakdown=breakdown, regions=filters.regions,
-                  year_to=filters.year_to)
-    if frame.empty:
+    view = _breakdown_view(indicator_id, breakdown, filters.regions, filters.year_to, filters.kreis_name)
+    if view.figure is None:
         return
-    period = fmt.fmt_period(frame["period"].iloc[0], meta["period_type"])
-    title = f"{meta['name']} nach {breakdown} ({meta['unit']}), {period}"
-    figure = charts.breakdown_figure(frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
-                                     source_line=source_line(frame, meta), focus_name=filters.kreis_name)
-    st.plotly_chart(figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"breakdown_{indicator_id}_{breakdown}")
-    numbers_behind(frame, meta, filters, key=f"breakdown_{indicator_id}_{breakdown}")
+    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"breakdown_{indicator_id}_{breakdown}")
+    numbers_behind(view.frame, meta, filters, key=f"breakdown_{indicator_id}_{breakdown}")
 
 
 @st.fragment
 def ranking_card(indicator_id: str) -> None:
     """Where the district stands among all districts of its Land in the latest year of the period."""
     filters, meta = current_filters(), indicator(indicator_id)
-    frame = query("ranking", indicator=indicator_id, land=filters.land, category="", year_to=filters.year_to)
-    if frame.empty or frame["value"].notna().sum() == 0:
+    highlight = tuple(a for a in filters.benchmarks if len(a) == 5)
+    view = _ranking_view(indicator_id, filters.land, filters.land_name, filters.kreis, filters.kreis_name, highlight,
+                         filters.year_to)
+    if view.figure is None:
         return
-    period = fmt.fmt_period(frame["period"].iloc[0], meta["period_type"])
-    land_row = query("series", indicator=indicator_id, regions=(filters.land,), category="",
-                     year_from=int(frame["year"].iloc[0]), year_to=int(frame["year"].iloc[0]))
-    land_value = land_row["value"].iloc[0] if not land_row.empty else None
-    own = frame[frame["ags"] == filters.kreis]
-    rank_text = (f"Rang {int(own['rank'].iloc[0])} von {int(own['ranked'].iloc[0])}"
-                 if not own.empty and pd.notna(own["rank"].iloc[0]) else "ohne Wert")
-    title = f"{meta['name']} ({meta['unit']}): Kreise in {filters.land_name}, {period} – {filters.kreis_name}: {rank_text}"
-    figure = charts.ranking_figure(
-        frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source_line(frame, meta),
-        focus_ags=filters.kreis, highlight_ags=tuple(a for a in filters.benchmarks if len(a) == 5),
-        reference_value=land_value, reference_label=f"{filters.land_name}",
-    )
-    st.plotly_chart(figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"ranking_{indicator_id}")
-    numbers_behind(frame, meta, filters, key=f"ranking_{indicator_id}")
+    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"ranking_{indicator_id}")
+    numbers_behind(view.frame, meta, filters, key=f"ranking_{indicator_id}")
 
 
 def numbers_behind(frame: pd.DataFrame, meta: pd.Series, filters: Filters, *, key: str) -> None:
-    """A table view of the chart's numbers (on request) and a CSV download with source and filters."""
-    table = _display_table(frame, meta)
+    """A table view of the chart's numbers (on request) and a CSV download with source and filters.
+
+    The CSV is written only when the button is clicked (a callable as data), not on every run."""
     left, right = st.columns([1, 1])
     show = left.toggle("Zahlen anzeigen", key=f"{key}_table")
-    header = [meta["name"] + f" ({meta['unit']})", meta["definition"], source_line(frame, meta),
-              filters.describe(), "Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0"]
-    right.download_button("CSV herunterladen", export.csv_bytes(table, header_lines=header),
+
+    def csv() -> bytes:
+        header = [meta["name"] + f" ({meta['unit']})", meta["definition"], source_line(frame, meta),
+                  filters.describe(), "Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0"]
+        return export.csv_bytes(_display_table(frame, meta), header_lines=header)
+
+    right.download_button("CSV herunterladen", csv,
                           file_name=f"{meta['id']}_{filters.kreis}.csv", mime="text/csv", key=f"{key}_csv",
                           icon=":material/download:")
     if show:
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(_display_table(frame, meta), hide_index=True, width="stretch")
 
 
 def _display_table(frame: pd.DataFrame, meta: pd.Series) -> pd.DataFrame:
@@ -562,19 +618,25 @@ def _select_district(widget_key: str, by: str) -> None:
         st.session_state["url_note"] = ""
 
 
-def comparison_map(choice: ComparisonChoice) -> None:
-    filters, meta = current_filters(), indicator(choice.indicator)
+@st.cache_resource(**VIEW_CACHE)
+def _map_view(choice: ComparisonChoice, kreis: str) -> ChartView:
+    meta = indicator(choice.indicator)
     values = _comparison_values(choice)
     period = fmt.fmt_period(values["period"].dropna().iloc[0], meta["period_type"]) if values["period"].notna().any() else ""
     title = f"{meta['name']} ({meta['unit']}), {choice.scope_name}, {period}"
     figure = charts.choropleth_figure(
         values, _geojson("kreise_simplified.geojson"), title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
-        source_line=source_line(values.dropna(subset=["value"]), meta), focus_ags=filters.kreis,
+        source_line=source_line(values.dropna(subset=["value"]), meta), focus_ags=kreis,
         method=choice.method, outlines=_geojson("laender_simplified.geojson"),
     )
-    st.plotly_chart(figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_map", on_select=_map_clicked,
+    return ChartView(values, figure, title)
+
+
+def comparison_map(choice: ComparisonChoice) -> None:
+    view = _map_view(choice, current_filters().kreis)
+    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_map", on_select=_map_clicked,
                     selection_mode="points")
-    missing = int(values["value"].isna().sum())
+    missing = int(view.frame["value"].isna().sum())
     if missing:
         st.caption(f"{missing} Kreise ohne Wert (grau).")
 
@@ -587,32 +649,56 @@ def _ranking_clicked() -> None:
     _select_district("kv_ranking", by="label")
 
 
-def comparison_ranking(choice: ComparisonChoice) -> None:
+@st.cache_resource(**VIEW_CACHE)
+def _comparison_ranking_view(choice: ComparisonChoice, kreis: str, kreis_name: str, highlight: tuple[str, ...]) -> ChartView:
     from .compare import ranking_window
 
-    filters, meta = current_filters(), indicator(choice.indicator)
+    meta = indicator(choice.indicator)
     values = _comparison_values(choice)
-    shown = ranking_window(values, filters.kreis)
-    own = values[values["ags"] == filters.kreis]
+    shown = ranking_window(values, kreis)
+    own = values[values["ags"] == kreis]
     rank_text = (f"Rang {int(own['rank'].iloc[0])} von {int(own['ranked'].iloc[0])}"
                  if not own.empty and pd.notna(own["rank"].iloc[0]) else "ohne Wert")
     excerpt = " (Ausschnitt: Spitze, Ende und Umfeld)" if len(shown) < len(values) else ""
-    title = f"Rangfolge {meta['name']} ({meta['unit']}), {choice.scope_name}{excerpt} – {filters.kreis_name}: {rank_text}"
-    land = query("series", indicator=choice.indicator, regions=(choice.scope if choice.scope != "DG" else "DG",),
-                 category="", year_from=choice.year - 30, year_to=choice.year)
+    title = f"Rangfolge {meta['name']} ({meta['unit']}), {choice.scope_name}{excerpt} – {kreis_name}: {rank_text}"
+    reference = query("series", indicator=choice.indicator, regions=(choice.scope,), category="",
+                      year_from=choice.year - 30, year_to=choice.year)
     period = values["period"].dropna().iloc[0] if values["period"].notna().any() else None
-    reference = land.loc[land["period"] == period, "value"]
+    reference = reference.loc[reference["period"] == period, "value"]
     figure = charts.ranking_figure(
-        shown, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source_line(values.dropna(subset=["value"]), meta),
-        focus_ags=filters.kreis, highlight_ags=tuple(a for a in filters.benchmarks if len(a) == 5),
+        shown, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
+        source_line=source_line(values.dropna(subset=["value"]), meta), focus_ags=kreis, highlight_ags=highlight,
         reference_value=reference.iloc[0] if not reference.empty else None, reference_label=choice.scope_name,
     )
-    st.plotly_chart(figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_ranking", on_select=_ranking_clicked,
+    return ChartView(values, figure, title)
+
+
+def comparison_ranking(choice: ComparisonChoice) -> None:
+    filters = current_filters()
+    highlight = tuple(a for a in filters.benchmarks if len(a) == 5)
+    view = _comparison_ranking_view(choice, filters.kreis, filters.kreis_name, highlight)
+    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_ranking", on_select=_ranking_clicked,
                     selection_mode="points")
-    numbers_behind(values, meta, filters, key="kv_ranking")
+    numbers_behind(view.frame, indicator(choice.indicator), filters, key="kv_ranking")
 
 
 SCATTER_Y = "arbeitslosenquote_auslaender"
+
+
+@st.cache_resource(**VIEW_CACHE)
+def _scatter_view(choice: ComparisonChoice, y_id: str, kreis: str, highlight: tuple[str, ...]) -> ChartView:
+    x_meta, y_meta = indicator(choice.indicator), indicator(y_id)
+    frame = query("scatter_values", x=choice.indicator, y=y_id, scope=choice.scope, year=choice.year)
+    title = f"{x_meta['name']} und {y_meta['name']}, Kreise in {choice.scope_name} (jeweils neuester Wert bis {choice.year})"
+    if frame.empty:
+        return ChartView(frame, None, title)
+    figure = charts.scatter_figure(
+        frame, title=title, x_title=f"{x_meta['short_name']} ({x_meta['unit']})",
+        y_title=f"{y_meta['short_name']} ({y_meta['unit']})", x_decimals=int(x_meta["decimals"]),
+        y_decimals=int(y_meta["decimals"]), source_line=f"Quelle: {x_meta['source']}; {y_meta['source']}",
+        focus_ags=kreis, highlight_ags=highlight,
+    )
+    return ChartView(frame, figure, title)
 
 
 def comparison_scatter(choice: ComparisonChoice) -> None:
@@ -621,24 +707,22 @@ def comparison_scatter(choice: ComparisonChoice) -> None:
     y_default = SCATTER_Y if SCATTER_Y != choice.indicator else "auslaenderanteil"
     y_id = st.selectbox("Zweite Kennzahl (senkrechte Achse)", options, index=options.index(y_default), key="kv_y",
                         format_func=lambda i: indicator(i)["name"])
-    x_meta, y_meta = indicator(choice.indicator), indicator(y_id)
-    frame = query("scatter_values", x=choice.indicator, y=y_id, scope=choice.scope, year=choice.year)
-    if frame.empty:
+    view = _scatter_view(choice, y_id, filters.kreis, tuple(a for a in filters.benchmarks if len(a) == 5))
+    if view.figure is None:
         st.caption("Für diese beiden Kennzahlen gibt es keine gemeinsamen Kreiswerte.")
         return
-    title = f"{x_meta['name']} und {y_meta['name']}, Kreise in {choice.scope_name} (jeweils neuester Wert bis {choice.year})"
-    figure = charts.scatter_figure(
-        frame, title=title, x_title=f"{x_meta['short_name']} ({x_meta['unit']})",
-        y_title=f"{y_meta['short_name']} ({y_meta['unit']})", x_decimals=int(x_meta["decimals"]),
-        y_decimals=int(y_meta["decimals"]),
-        source_line=f"Quelle: {x_meta['source']}; {y_meta['source']}",
-        focus_ags=filters.kreis, highlight_ags=tuple(a for a in filters.benchmarks if len(a) == 5),
-    )
-    st.plotly_chart(figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_scatter")
+    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_scatter")
+
+
+@st.cache_resource(**VIEW_CACHE)
+def _similarity(scope: str, year: int, kreis: str, k: int, columns: tuple[str, ...]):
+    from .compare import similar_districts
+
+    return similar_districts(query("structure_features", scope=scope, year=year), kreis, k=k, columns=list(columns))
 
 
 def similar_districts_card(choice: ComparisonChoice) -> None:
-    from .compare import CHARACTERISTICS, DEFAULT_CHARACTERISTICS, similar_districts
+    from .compare import CHARACTERISTICS, DEFAULT_CHARACTERISTICS
 
     filters = current_filters()
     left, right = st.columns([1, 3])
@@ -646,7 +730,7 @@ def similar_districts_card(choice: ComparisonChoice) -> None:
     columns = right.multiselect("Merkmale", list(CHARACTERISTICS), default=DEFAULT_CHARACTERISTICS, key="kv_merkmale",
                                 format_func=CHARACTERISTICS.get)
     features = query("structure_features", scope=choice.scope, year=choice.year)
-    result = similar_districts(features, filters.kreis, k=k, columns=columns)
+    result = _similarity(choice.scope, choice.year, filters.kreis, k, tuple(columns))
     if result.neighbours.empty:
         st.caption("Mit diesen Merkmalen lässt sich kein Vergleich bilden.")
         return
