@@ -7,7 +7,7 @@ import time
 
 import streamlit as st
 
-from monitoring import ui
+from monitoring import ui, updates
 
 STARTED = time.perf_counter()
 # A local favicon: a :material: icon as page_icon would be fetched from fonts.gstatic.com (offline: fails).
@@ -19,6 +19,11 @@ FIELD_PAGES = [
     st.Page(f"pages/{field['slug']}.py", title=field["name"], icon=field["icon"], url_path=field["slug"])
     for field in ui.fields().values()
 ]
+DATA_PAGES = [st.Page("pages/daten_methodik.py", title="Daten & Methodik", icon=":material/description:",
+                      url_path="daten-methodik")]
+if updates.editing_enabled():  # absent in public (hosted, read-only) mode
+    DATA_PAGES.append(st.Page("pages/daten_aktualisieren.py", title="Daten aktualisieren", icon=":material/upload_file:",
+                              url_path="daten-aktualisieren"))
 navigation = st.navigation(
     {
         "Monitoring": [st.Page("pages/ueberblick.py", title="Überblick", icon=":material/dashboard:",
@@ -26,8 +31,7 @@ navigation = st.navigation(
         "Handlungsfelder": FIELD_PAGES,
         "Vergleich": [st.Page("pages/kreisvergleich.py", title="Kreisvergleich", icon=":material/compare_arrows:",
                               url_path="kreisvergleich")],
-        "Daten": [st.Page("pages/daten_methodik.py", title="Daten & Methodik", icon=":material/description:",
-                          url_path="daten-methodik")],
+        "Daten": DATA_PAGES,
     }
 )
 navigation.run()

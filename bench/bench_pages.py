@@ -49,6 +49,7 @@ from tests.browser_support import (  # noqa: E402
     chart_texts,
     launch_browser,
     open_selectbox,
+    selected_option,
     wait_for_charts,
 )
 
@@ -63,14 +64,26 @@ TIMEOUT_MS = 60_000
 # In-page instrumentation (added with add_init_script before any page script runs).  All times are
 # performance.now(), i.e. ms since navigation start.  window.__im.load: first time >= cfg.count Plotly charts are
 # drawn and visible.  window.__im.arm(cfg): the next pointerdown/keydown is the trigger; match = the script run that
-# followed finished (stApp's data-test-script-state went to running and back to notRunning), >= cfg.count charts
-# drawn, every Plotly container drawn, and >= cfg.mentions charts name cfg.name in title or legend.
+# followed finished (stApp's data-test-script-state went to running and back to notRunning -- or, if the run was too
+# fast for the DOM to ever show 'running', a WebSocket message arrived after the trigger and the state is notRunning),
+# no skeleton placeholder is left, >= cfg.count charts drawn, every Plotly container drawn, and >= cfg.mentions charts
+# name cfg.name in title or legend.
 INSTRUMENT_JS = r"""
 (() => {
   if (window.__im) return;
   const CFG = %CFG%;
   const now = () => performance.now();
-  const M = window.__im = {load: {match: null, paint: null}, armed: null, states: []};
+  const M = window.__im = {load: {match: null, paint: null}, armed: null, states: [], lastMsg: null, nMsg: 0};
+  // note when the server last sent something (a fast script run may never show 'running' in the DOM)
+  const OrigWS = window.WebSocket;
+  function WrappedWS(url, protocols) {
+    const ws = protocols === undefined ? new OrigWS(url) : new OrigWS(url, protocols);
+    ws.addEventListener('message', () => { M.lastMsg = now(); M.nMsg++; });
+    return ws;
+  }
+  WrappedWS.prototype = OrigWS.prototype;
+  for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) WrappedWS[k] = OrigWS[k];
+  window.WebSocket = WrappedWS;
   const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
   const plots = () => [...document.querySelectorAll('.js-plotly-plot')].filter(el => el.querySelector('.main-svg') && visible(el));
   const containers = () => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(visible).length;
@@ -90,7 +103,13 @@ INSTRUMENT_JS = r"""
     if (A && A.trigger !== null && A.match === null) {
       if (A.running === null && (s === 'running' || s === 'rerunRequested')) A.running = t;
       if (A.running !== null && A.done === null && s === 'notRunning') A.done = t;
-      if (A.done !== null) {
+      // finished: 'running' was seen and is over; or, for a run too fast for the DOM to show 'running', the
+      // server answered after the trigger, the state is notRunning and the charts already name the new option
+      const answered = M.lastMsg !== null && M.lastMsg >= A.trigger;
+      // (if no chart names the option, 'answered' must be followed by 300 ms of silence)
+      const finished = A.running !== null ? A.done !== null
+                     : (answered && s === 'notRunning' && (A.cfg.mentions > 0 || t - M.lastMsg > 300));
+      if (finished && !document.querySelector('[data-testid="stSkeleton"]')) {
         const n = plots().length;
         if (n >= A.cfg.count && n >= containers() && mentions(A.cfg.name) >= A.cfg.mentions) {
           A.match = t; twoFrames(() => { A.paint = now(); });
@@ -180,23 +199,33 @@ def reruns(browser, url: str, cycle: list[str], start: str, reps: int, server: S
         first_pass, measured = [], []
         marks = {"first_pass": log_mark(server)}
         sequence = [(option, False) for option in cycle] + [(cycle[i % len(cycle)], True) for i in range(reps)]
+        current = start
         for option, timed in sequence:
-            count, named = expect.get(option, (1, 0))
+            # not seen yet (first pass): at least one chart, and one naming the option if one named the current one
+            count, named = expect.get(option) or (1, min(1, chart_mentions(chart_texts(page), current)))
             if timed and "measured" not in marks:
                 marks["measured"] = log_mark(server)
             item = open_selectbox(page, "Kreis", option)
             page.evaluate("cfg => window.__im.arm(cfg)", {"count": count, "name": option, "mentions": named})
             item.click()
-            page.wait_for_function("() => window.__im.armed.paint !== null", timeout=TIMEOUT_MS, polling=50)
+            try:
+                page.wait_for_function("() => window.__im.armed.paint !== null", timeout=TIMEOUT_MS, polling=50)
+            except Exception as exc:
+                state = page.evaluate("() => ({armed: window.__im.armed, states: window.__im.states.slice(-6),"
+                                      " lastMsg: window.__im.lastMsg, now: performance.now()})")
+                raise RuntimeError(f"rerun to {option!r} did not finish: {state}; selected "
+                                   f"{selected_option(page, 'Kreis')!r}; charts {chart_texts(page)}") from exc
             armed = page.evaluate("() => window.__im.armed")
             wait_for_charts(page, 1, timeout=TIMEOUT_MS)
             if option not in expect or not timed:
                 expect[option] = (chart_count(page), chart_mentions(chart_texts(page), option))
             row = {"option": option, "match_ms": armed["match"] - armed["trigger"],
                    "paint_ms": armed["paint"] - armed["trigger"],
-                   "to_script_done_ms": armed["done"] - armed["trigger"], "charts": expect[option][0],
+                   "to_script_done_ms": (armed["done"] - armed["trigger"]) if armed["done"] else None,
+                   "running_seen": armed["running"] is not None, "charts": expect[option][0],
                    "charts_naming_option": expect[option][1]}
             (measured if timed else first_pass).append(row)
+            current = option
             log(f"    rerun {'' if timed else '(first pass) '}-> {option}: {row['match_ms']:.0f} ms "
                 f"({row['charts']} charts, {row['charts_naming_option']} name it)")
         text = server.log_text()
@@ -246,10 +275,13 @@ def verdict(value: float | None, floor: float) -> str:
 
 
 def markdown(result: dict) -> str:
+    machine = result["machine"]
+    load = " → ".join(f"{machine[k][0]:.1f}" for k in ("loadavg_start", "loadavg_end") if machine.get(k))
     lines = [
         f"# Page benchmark — {result['started']}",
         "",
-        f"reps {result['reps']}; {result['machine']['nproc']} cores; {result['versions'].get('chromium', '')}; "
+        f"reps {result['reps']}; {result['machine']['nproc']} cores (load average {load}); "
+        f"{result['versions'].get('chromium', '')}; "
         f"streamlit {result['versions'].get('streamlit', '?')}, plotly {result['versions'].get('plotly', '?')}. "
         "Medians (min–max) in ms. cold = fresh browser context until all charts are drawn (ms since navigation "
         "start, server cache warm); rerun = pointerdown on a new district until the run finished and all charts "
@@ -262,7 +294,8 @@ def markdown(result: dict) -> str:
     ]
     for slug, r in result["pages"].items():
         if r.get("skipped"):
-            lines.append(f"| {slug} | {r.get('charts', 0)} | {r['skipped']} |  |  |  |  |  |  |  |  |  |")
+            reason = " ".join(str(r["skipped"]).replace("|", "/").split())
+            lines.append(f"| {slug} | {r.get('charts', 0)} | {reason} |  |  |  |  |  |  |  |  |  |")
             continue
         bare = result["bare"][str(r["charts"])]
         s, b = r["summary"], bare["summary"]
@@ -274,7 +307,9 @@ def markdown(result: dict) -> str:
             f"{cell(s['script_ms'], 1)} | {cell(b['script_ms'], 1)} | {script_ok} | {cell(s['rerun_first_pass'])} |")
     notes = result.get("notes") or []
     if notes:
-        lines += ["", *[f"- {n}" for n in notes]]
+        lines += ["", *[f"- {' '.join(str(n).split())}" for n in notes]]
+    lines += ["", "Compare figures only between runs on the same machine; a busy machine (load average above the "
+              "number of cores) inflates both sides, the ratios less than the absolute times."]
     return "\n".join(lines) + "\n"
 
 
@@ -313,6 +348,51 @@ def bench_bare(browser, count: int, reps: int, log_dir: Path) -> dict:
                         "script_ms": summarize(scripts)}}
 
 
+def bench_page(browser, dashboard: StreamlitServer, slug: str, reps: int, log_dir: Path, result: dict) -> dict:
+    """Cold loads and reruns of one dashboard page, and (once per chart count) the bare app with as many charts."""
+    url = dashboard.url + slug
+    log(f"[{slug}] probe")
+    info = probe(browser, url)
+    if info["errors"]:
+        result["pages"][slug] = {"skipped": "page shows an error", "charts": info["charts"],
+                                 "errors": info["errors"]}
+        result["notes"].append(f"{slug}: error on the page: {info['errors'][0][:300]!r}")
+        log(f"[{slug}] ERROR on page, skipped: {info['errors'][0][:300]}")
+        return result["pages"][slug]
+    if info["charts"] == 0:
+        result["pages"][slug] = {"skipped": "no charts (nothing to compare)", "charts": 0}
+        log(f"[{slug}] no charts, skipped")
+        return result["pages"][slug]
+    count = info["charts"]
+    log(f"[{slug}] {count} charts; cold loads")
+    cold = cold_loads(browser, url, count, reps)
+    log(f"[{slug}] reruns")
+    rr = reruns(browser, url, DISTRICT_CYCLE, DEFAULT_KREIS, reps, dashboard)
+    scripts = [ms for page, ms in rr["script_measured"] if page in (None, slug)]
+    if not rr["script_measured"] and not rr["script_first_pass"]:
+        result["notes"].append("no SCRIPT_MS lines in the dashboard's output: dashboard.py does not "
+                               "print them (INTEGRATIONSMONITOR_TIMING=1 was set)")
+    page = {"charts": count, "chart_titles": [t["title"] for t in info["texts"]],
+            "cold": cold, "rerun": rr["measured"], "rerun_first_pass": rr["first_pass"],
+            "rerun_expect": rr["expect"], "script_ms": scripts,
+            "script_runs_per_change": len(rr["script_measured"]) / max(1, reps),
+            "script_ms_first_pass": [ms for _, ms in rr["script_first_pass"]],
+            "summary": {"cold": summarize(r["match_ms"] for r in cold),
+                        "rerun": summarize(r["match_ms"] for r in rr["measured"]),
+                        "rerun_first_pass": summarize(r["match_ms"] for r in rr["first_pass"]),
+                        "script_ms": summarize(scripts)}}
+    if any(r["charts_naming_option"] == 0 for r in rr["measured"]):
+        result["notes"].append(f"{slug}: no chart names the district (Land/Bund values only); its rerun "
+                               "ends when the script run finished and all charts are drawn")
+    if str(count) not in result["bare"]:
+        log(f"[bare app, {count} charts]")
+        result["bare"][str(count)] = bench_bare(browser, count, reps, log_dir)
+    bare = result["bare"][str(count)]["summary"]
+    page["ratios"] = {"cold": ratio(page["summary"]["cold"], bare["cold"]),
+                      "rerun": ratio(page["summary"]["rerun"], bare["rerun"])}
+    return page
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=10)
@@ -326,7 +406,8 @@ def main() -> int:
 
     started = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
     result = {"started": started, "reps": args.reps, "floors": FLOORS, "versions": versions(),
-              "machine": {"nproc": os.cpu_count(), "platform": platform.platform()},
+              "machine": {"nproc": os.cpu_count(), "platform": platform.platform(),
+                          "loadavg_start": os.getloadavg()},
               "pages": {}, "bare": {}, "notes": []}
     t_start = time.perf_counter()
     dashboard = StreamlitServer(PROJECT_DIR / "dashboard.py", env={"INTEGRATIONSMONITOR_TIMING": "1"},
@@ -337,53 +418,19 @@ def main() -> int:
         with sync_playwright() as playwright:
             browser = launch_browser(playwright)
             for slug in [s for s in args.pages.split(",") if s]:
-                url = dashboard.url + slug
-                log(f"[{slug}] probe")
-                info = probe(browser, url)
-                if info["errors"]:
-                    result["pages"][slug] = {"skipped": "page shows an error", "charts": info["charts"],
-                                             "errors": info["errors"]}
-                    result["notes"].append(f"{slug}: error on the page: {info['errors'][0][:300]!r}")
-                    log(f"[{slug}] ERROR on page, skipped: {info['errors'][0][:300]}")
-                    continue
-                if info["charts"] == 0:
-                    result["pages"][slug] = {"skipped": "no charts (nothing to compare)", "charts": 0}
-                    log(f"[{slug}] no charts, skipped")
-                    continue
-                count = info["charts"]
-                log(f"[{slug}] {count} charts; cold loads")
-                cold = cold_loads(browser, url, count, args.reps)
-                log(f"[{slug}] reruns")
-                rr = reruns(browser, url, DISTRICT_CYCLE, DEFAULT_KREIS, args.reps, dashboard)
-                scripts = [ms for page, ms in rr["script_measured"] if page in (None, slug)]
-                if not rr["script_measured"] and not rr["script_first_pass"]:
-                    result["notes"].append("no SCRIPT_MS lines in the dashboard's output: dashboard.py does not "
-                                           "print them (INTEGRATIONSMONITOR_TIMING=1 was set)")
-                page = {"charts": count, "chart_titles": [t["title"] for t in info["texts"]],
-                        "cold": cold, "rerun": rr["measured"], "rerun_first_pass": rr["first_pass"],
-                        "rerun_expect": rr["expect"], "script_ms": scripts,
-                        "script_runs_per_change": len(rr["script_measured"]) / max(1, args.reps),
-                        "script_ms_first_pass": [ms for _, ms in rr["script_first_pass"]],
-                        "summary": {"cold": summarize(r["match_ms"] for r in cold),
-                                    "rerun": summarize(r["match_ms"] for r in rr["measured"]),
-                                    "rerun_first_pass": summarize(r["match_ms"] for r in rr["first_pass"]),
-                                    "script_ms": summarize(scripts)}}
-                if any(r["charts_naming_option"] == 0 for r in rr["measured"]):
-                    result["notes"].append(f"{slug}: no chart names the district (Land/Bund values only); its rerun "
-                                           "ends when the script run finished and all charts are drawn")
-                if str(count) not in result["bare"]:
-                    log(f"[bare app, {count} charts]")
-                    result["bare"][str(count)] = bench_bare(browser, count, args.reps, log_dir)
-                bare = result["bare"][str(count)]["summary"]
-                page["ratios"] = {"cold": ratio(page["summary"]["cold"], bare["cold"]),
-                                  "rerun": ratio(page["summary"]["rerun"], bare["rerun"])}
-                result["pages"][slug] = page
+                try:
+                    result["pages"][slug] = bench_page(browser, dashboard, slug, args.reps, log_dir, result)
+                except Exception as exc:  # noqa: BLE001 - one page failing must not lose the others
+                    log(f"[{slug}] FAILED: {exc}")
+                    result["pages"][slug] = {"skipped": f"failed: {str(exc)[:200]}", "charts": 0, "error": str(exc)}
+                    result["notes"].append(f"{slug}: measurement failed: {str(exc)[:500]}")
                 (out / "bench_pages.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
             browser.close()
     finally:
         dashboard.stop()
     result["notes"] = list(dict.fromkeys(result["notes"]))
     result["wall_s"] = time.perf_counter() - t_start
+    result["machine"]["loadavg_end"] = os.getloadavg()
     (out / "bench_pages.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     table = markdown(result)
     (out / "bench_pages.md").write_text(table, encoding="utf-8")

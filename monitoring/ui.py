@@ -5,6 +5,7 @@ Pages call these helpers top to bottom in the order the screen shows them.
 """
 from __future__ import annotations
 
+import html
 import os
 import tomllib
 from dataclasses import dataclass
@@ -312,6 +313,8 @@ def source_line(frame: pd.DataFrame, meta: pd.Series) -> str:
     stands = sorted(s for s in frame["stand"].dropna().unique() if s)
     attribution = "; ".join(sorted(set(a.split(" (")[0] for a in frame.get("attribution", pd.Series(dtype=str)).dropna() if a)))
     text = f"Quelle: {attribution or 'siehe Daten & Methodik'}, Tabelle {', '.join(sources)}"
+    # Plotly renders a few HTML tags in annotations; a source typed in by a user must stay plain text.
+    text = html.escape(text, quote=False)
     if stands:
         text += f", Stand {fmt_stand(stands[-1])}"
     if meta["kind"] == "share":

@@ -56,7 +56,8 @@ import pandas as pd
 
 from . import db, geo
 from .build import KEPT_CODES
-from .catalog import DIRECTIONS, HANDLUNGSFELDER, catalog_frame, load_catalog, load_rules, own_catalog_file, own_indicator_ids
+from .catalog import (DIRECTIONS, HANDLUNGSFELDER, catalog_frame, load_catalog, load_rules, own_catalog_file,
+                      own_indicator_ids)
 from .importers import ImportRejected, detect_layout, read_file
 from .importers import own_figures
 from .importers.genesis_flat import read_genesis_flat
@@ -579,7 +580,8 @@ def _import_entry(result: Preview) -> dict:
         "facts_file": f"{result.import_id}.parquet",
         "files": [{k: f[k] for k in ("name", "sha256", "layout", "rows", "facts")} for f in result.files
                   if f["status"] == "ok"],
-        "tables": result.tables, "coverage": result.coverage, "counts": counts, "replaces": result.replaces, "replaced_by": None, "undone": None,
+        "tables": result.tables, "coverage": result.coverage, "counts": counts, "replaces": result.replaces,
+        "replaced_by": None, "undone": None,
     }
 
 
@@ -948,8 +950,10 @@ def preview_tables(result: Preview) -> dict[str, pd.DataFrame]:
     """The preview's tables with German column names, for st.dataframe (which shows text as text)."""
     key = {"region": "Region", "ags": "Schlüssel", "indicator_name": "Kennzahl", "category": "Kategorie",
            "period": "Stichtag"}
-    old = {"old_value": "alter Wert", "old_flag": "altes Zeichen", "old_source": "alte Quelle", "old_stand": "alter Stand"}
-    new = {"new_value": "neuer Wert", "new_flag": "neues Zeichen", "new_source": "neue Quelle", "new_stand": "neuer Stand"}
+    old = {"old_value": "alter Wert", "old_flag": "altes Zeichen", "old_source": "alte Quelle",
+           "old_stand": "alter Stand"}
+    new = {"new_value": "neuer Wert", "new_flag": "neues Zeichen", "new_source": "neue Quelle",
+           "new_stand": "neuer Stand"}
     parts = {"new": {**key, **new}, "changed": {**key, **old, **new}, "removed": {**key, **old}}
     tables = {}
     for status, columns in parts.items():

@@ -50,7 +50,8 @@ def preview_section(preview: updates.Preview) -> None:
     for column, (label, key) in zip(st.columns(len(labels)), labels):
         column.metric(label, f"{counts[key]:,}".replace(",", "."))
     if preview.replaces:
-        st.info(f"Ersetzt frühere Importe derselben Tabelle(n): {', '.join(preview.replaces)}", icon=":material/swap_horiz:")
+        st.info(f"Ersetzt frühere Importe derselben Tabelle(n): {', '.join(preview.replaces)}",
+                icon=":material/swap_horiz:")
     tables = updates.preview_tables(preview)
     for tab, (name, table) in zip(st.tabs([f"{name} ({len(t)})" for name, t in tables.items()]), tables.items()):
         with tab:
@@ -79,7 +80,8 @@ def decision(preview: updates.Preview) -> None:
         except updates.UpdateError as err:
             st.error(updates.escape_markdown(str(err)), icon=":material/error:")
             return
-        done("success", f"Import {import_id} übernommen. Er lässt sich unten unter „Bisherige Importe“ rückgängig machen.")
+        done("success", f"Import {import_id} übernommen. Er lässt sich unten unter „Bisherige Importe“ "
+                        "rückgängig machen.")
 
 
 def upload_section() -> None:

@@ -7,9 +7,11 @@ start and health check, Chromium flags; rerun_latency.py: "quiet" waits, typing 
 How "idle" is detected (Streamlit 1.67): the app root `[data-testid="stApp"]` carries `data-test-script-state`
 (initial / running / rerunRequested / stopRequested / notRunning / compilationError) and
 `data-test-connection-state` (CONNECTED, ...).  Idle = connected, script state notRunning or compilationError,
-no `stStatusWidgetRunningIcon` ("Running...") shown, held continuously for `quiet_ms` so a rerun that is
-just being requested is not mistaken for the end of one.  The running indicator in the status widget appears only
-after a delay, so the attribute is the primary signal and the widget the secondary one.
+no `stStatusWidgetRunningIcon` ("Running...") shown, no `stSkeleton` placeholder left (elements whose JavaScript
+is loaded lazily -- the Plotly chart above all, ~1-2 s after the script run on a cold load -- show a skeleton until
+then), all held continuously for `quiet_ms` so a rerun that is just being requested (a fresh session may run the
+script twice) is not mistaken for the end of one.  The running indicator in the status widget appears only after a
+delay, so the attribute is the primary signal and the widget the secondary one.
 
 How bound widgets appear in the URL (verified in the browser with Streamlit 1.67, `bind="query-params"`):
 selectbox `?kreis=<label>` (the format_func label, e.g. `kreis=Stuttgart`, `kreis=G%C3%B6ppingen`, not the code);
@@ -173,6 +175,8 @@ _IDLE_JS = """
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (state !== 'notRunning' && state !== 'compilationError') return false;
   if (document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')) return false;
+  // lazily loaded elements (Plotly, metrics, toggles ...) show a skeleton until their JS chunk is loaded
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
   return true;
 }
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ CASSETTES = RAW_DIR / "genesis-pystatis-cassettes"
 FIXTURES = PROJECT_DIR / "tests" / "fixtures" / "genesis"
 NOT_READY = FIXTURES / "12531-0043_catalogue_results_code104_not_ready_response.json"
 JOB = "12531-0043_175879554"  # the name in the recorded code-99 answer
+REAL_SESSION = requests.Session
 
 
 class Replay(requests.adapters.BaseAdapter):
@@ -50,7 +52,7 @@ def recorded(name: str) -> bytes:
 
 
 def session_with(adapter: Replay) -> requests.Session:
-    session = requests.Session()
+    session = REAL_SESSION()
     session.mount("https://", adapter)
     return session
 
@@ -146,13 +148,39 @@ def test_background_job_stops_at_the_time_limit():
     assert time.monotonic() - started < 5
 
 
-@pytest.mark.parametrize("base_url, connect_timeout", [("http://127.0.0.1:9/rest/2020/", 5.0),
-                                                        ("http://10.255.255.1/rest/2020/", 0.5)])
-def test_without_network_it_fails_fast_with_a_german_message(base_url, connect_timeout):
+@pytest.fixture
+def unanswered_port():
+    """A local port whose accept queue is full: a connection attempt hangs as towards an unreachable host.
+    (An unroutable address is no test here: the sandbox answers every outgoing HTTP request itself.)"""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    waiting = []
+    for _ in range(3):
+        client = socket.socket()
+        client.setblocking(False)
+        client.connect_ex(("127.0.0.1", port))
+        waiting.append(client)
+    time.sleep(0.2)
+    yield port
+    for sock in [*waiting, server]:
+        sock.close()
+
+
+def refused_port() -> int:
+    with socket.socket() as sock:  # bound and closed again: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("case", ["connection refused", "connection hangs"])
+def test_without_network_it_fails_fast_with_a_german_message(case, request):
+    port = refused_port() if case == "connection refused" else request.getfixturevalue("unanswered_port")
     started = time.monotonic()
-    with pytest.raises(genesis_api.GenesisError, match="Keine Verbindung"):
-        genesis_api.fetch_table("12411-01-01-4", base_url=base_url, connect_timeout=connect_timeout)
-    assert time.monotonic() - started < 8
+    with pytest.raises(genesis_api.GenesisError, match="Keine Verbindung zu http://127.0.0.1"):
+        genesis_api.fetch_table("12411-01-01-4", base_url=f"http://127.0.0.1:{port}/rest/2020/", connect_timeout=0.5)
+    assert time.monotonic() - started < 3
 
 
 def test_missing_credentials_say_where_to_put_them(monkeypatch):
@@ -195,3 +223,19 @@ def test_fetch_command_previews_the_download_without_changing_anything(monkeypat
     out = capsys.readouterr().out
     assert "Stand 2025-03-31" in out and "Probelauf: nichts geändert." in out
     assert snapshot(data_dir, db_file) == before
+
+
+def test_job_result_goes_through_the_same_preview_and_apply(tmp_path):
+    """The BW extract of 12531-0043 (Schutzsuchende), fetched via the job flow, previewed and applied like an upload."""
+    from monitoring import updates
+    from tests.test_updates import copy_store
+
+    data_dir, db_file = copy_store(tmp_path)
+    fetched = genesis_api.fetch_table("12531-0043", regionalkey="08*", session=session_with(Replay(large_table(1))),
+                                      poll_seconds=0.01)
+    preview = updates.preview([fetched.as_item()], data_dir=data_dir, db_file=db_file)
+    assert preview.rejected.empty and preview.files[0]["layout"] == "genesis_flat"
+    assert set(preview.facts["indicator"]) == {"schutzsuchende"} and preview.counts["unchanged"] > 0
+    import_id = updates.apply(preview)
+    assert updates.list_imports(data_dir=data_dir)[0]["files"][0]["name"] == "12531-0043_api_08.csv"
+    updates.undo(import_id, data_dir=data_dir, db_file=db_file)

@@ -145,3 +145,13 @@ def test_similar_districts_become_benchmarks_with_one_click():
     at.button(key="kv_uebernehmen").click().run()
     chosen = at.session_state["vergleich"]
     assert chosen[:2] == ["land", "de"] and len(chosen) == 7 and "08216" not in chosen
+
+
+def test_data_update_page_is_in_the_navigation_for_editors_only(monkeypatch):
+    at = run_page("pages/daten_aktualisieren.py", "08216")
+    assert at.title[0].value == "Daten aktualisieren"
+    monkeypatch.setenv("INTEGRATIONSMONITOR_PUBLIC", "1")  # hosted, read-only
+    public = AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=60)
+    public.run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        public.switch_page("pages/daten_aktualisieren.py")

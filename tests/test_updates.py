@@ -167,7 +167,8 @@ def bad_inputs():
         ("district that never existed", lambda: [("e.csv", own_csv(f"99999;{OWN};2023;5;;;"))], "e.csv", 2, "ags",
          "Der Regionalschlüssel 99999 existiert nicht", {}),
         ("district that no longer exists", lambda: [("e.csv", own_csv(f"03152;{OWN};2023;5;;;"))], "e.csv", 2, "ags",
-         "Den Kreis 03152 gibt es nicht mehr (Gebietsreform); bitte den heutigen Kreisschlüssel verwenden: 03159 Göttingen",
+         "Den Kreis 03152 gibt es nicht mehr (Gebietsreform); bitte den heutigen Kreisschlüssel verwenden: "
+         "03159 Göttingen",
          {}),
         ("unknown indicator", lambda: [("e.csv", own_csv("08216;integrationskurse_kreis;2023;5;;;"))], "e.csv", 2,
          "indicator", "Unbekannte Kennzahl „integrationskurse_kreis“", {}),
@@ -187,7 +188,8 @@ def bad_inputs():
          "Negativer Wert", {}),
         ("share above 100 %", lambda: [("e.csv", own_csv("08216;eigen_dtz_b1_anteil;2023;140,5;;;"))], "e.csv", 2,
          "value", "Anteil über 100 %", {}),
-        ("file larger than the limit", lambda: [("gross.csv", own_csv(*[f"08216;{OWN};{y};5;;;" for y in range(1990, 2030)]))],
+        ("file larger than the limit",
+         lambda: [("gross.csv", own_csv(*[f"08216;{OWN};{y};5;;;" for y in range(1990, 2030)]))],
          "gross.csv", None, "", "erlaubt sind höchstens 1 kB", {"max_bytes": 1000}),
         ("zip with many members", lambda: [("viele.zip", zipped({f"t{i}.csv": b"x" for i in range(25)}))], "viele.zip",
          None, "", "enthält 25 Dateien", {}),
@@ -204,7 +206,8 @@ def bad_inputs():
          "e.csv", 2, "source", "Der Text beginnt mit „=“", {}),
         ("text starting with + in a CSV", lambda: [("e.csv", own_csv(f"08216;{OWN};2023;5;;Amt;+cmd"))], "e.csv", 2,
          "note", "Der Text beginnt mit „+“", {}),
-        ("text starting with - in a CSV", lambda: [("e.csv", own_csv(f"08216;{OWN};2023;5;;Amt;-2+3+cmd|' /C calc'!A0"))],
+        ("text starting with - in a CSV",
+         lambda: [("e.csv", own_csv(f"08216;{OWN};2023;5;;Amt;-2+3+cmd|' /C calc'!A0"))],
          "e.csv", 2, "note", "Der Text beginnt mit „-“", {}),
         ("damaged spreadsheet", lambda: [("e.xlsx", b"kein Excel")], "e.xlsx", None, "",
          "Die Excel-Datei ist beschädigt", {}),
@@ -213,7 +216,8 @@ def bad_inputs():
 
 
 def location(file: str, line, column: str) -> str:
-    parts = [f"Datei „{file}“"] + ([f"Zeile {line}"] if line is not None else []) + ([f"Spalte {column}"] if column else [])
+    parts = [f"Datei „{file}“"] + ([f"Zeile {line}"] if line is not None else [])
+    parts += [f"Spalte {column}"] if column else []
     return ", ".join(parts)
 
 
@@ -325,7 +329,8 @@ def test_priority_and_stand_decide_not_the_import_order(store):
 
 
 def test_a_jump_far_outside_the_usual_change_is_flagged(store):
-    series = [f"08216;{OWN};{year};{value};;;" for year, value in zip(range(2015, 2022), (100, 102, 101, 103, 104, 102, 103))]
+    values = (100, 102, 101, 103, 104, 102, 103)
+    series = [f"08216;{OWN};{year};{value};;;" for year, value in zip(range(2015, 2022), values)]
     apply_ok(store, [("reihe.csv", own_csv(*series))])
     calm = run(store, [("neu.csv", own_csv(f"08216;{OWN};2022;106;;;"))])
     assert calm.warnings.empty
@@ -585,7 +590,7 @@ def test_page_undo_and_new_indicator_escape_user_text(tmp_path, monkeypatch):
     at.text_area(key="upd_ind_definition").input("Aktive Lotsinnen und Lotsen")
     at.button[-1].click().run()  # the form's submit button
     message = at.success[0].value
-    assert r"\*\*Lotsen\*\* \<script\>x\</script\>" in message and "eigen_lotsen_script_x_script" in message
+    assert r"\*\*Lotsen\*\* \<script\>x\</script\>" in message and r"eigen\_lotsen\_script\_x\_script" in message
 
 
 def test_public_mode_turns_editing_off(tmp_path, monkeypatch, store):
@@ -599,3 +604,13 @@ def test_public_mode_turns_editing_off(tmp_path, monkeypatch, store):
     settings.write_text('[dashboard]\ndefault_kreis = "08216"\npublic = true\n', encoding="utf-8")
     monkeypatch.setattr(updates, "SETTINGS_FILE", settings)
     assert not updates.editing_enabled()
+
+
+def test_the_lock_keeps_a_second_change_out(store, monkeypatch):
+    data_dir, db_file = store
+    import_id = apply_ok(store, [("e.csv", own_csv(f"08216;{OWN};2024;5;;;"))])
+    monkeypatch.setattr(updates, "LOCK_TIMEOUT_S", 0.3)
+    with updates._lock(data_dir, db_file):  # as another process in the middle of an apply
+        with pytest.raises(updates.UpdateError, match="Ein anderer Import läuft gerade"):
+            updates.undo(import_id, data_dir=data_dir, db_file=db_file)
+    updates.undo(import_id, data_dir=data_dir, db_file=db_file)

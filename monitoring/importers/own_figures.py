@@ -31,7 +31,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .common import QUALITY_MARKS, SPECIAL_VALUES, ImportRejected, german_date_to_iso, observations_frame, parse_cell, read_text
+from .common import (QUALITY_MARKS, SPECIAL_VALUES, ImportRejected, german_date_to_iso, observations_frame, parse_cell,
+                     read_text)
 
 LAYOUT = "own_figures"
 STATISTIC = "EIGENE"
@@ -323,6 +324,7 @@ def _without_conflicts(rows: _Rows, good: list[dict]) -> list[dict]:
             continue
         if len(group) > 1:
             rows.warnings.append({"file": rows.file, "line": group[1]["line"], "column": "",
-                                  "message": f"Doppelte Zeile (gleicher Wert in den Zeilen {lines}); einmal übernommen."})
+                                  "message": f"Doppelte Zeile (gleicher Wert in den Zeilen {lines}); "
+                                             "einmal übernommen."})
         kept.append(group[0])
     return sorted(kept, key=lambda r: r["line"])
