@@ -27,7 +27,9 @@ def done(kind: str, text: str) -> None:
     st.session_state["upd_message"] = (kind, text)
     st.session_state.pop("upd_preview", None)
     st.session_state["upd_uploads"] = st.session_state.get("upd_uploads", 0) + 1  # a fresh, empty uploader
-    st.cache_data.clear()  # every page's cached queries read the database that was just rebuilt
+    # every page's cached queries, built charts and catalogue lookups read the data that just changed
+    st.cache_data.clear()
+    st.cache_resource.clear()
     st.rerun()
 
 
