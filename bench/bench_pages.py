@@ -85,7 +85,8 @@ INSTRUMENT_JS = r"""
   for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) WrappedWS[k] = OrigWS[k];
   window.WebSocket = WrappedWS;
   const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
-  const plots = () => [...document.querySelectorAll('.js-plotly-plot')].filter(el => el.querySelector('.main-svg') && visible(el));
+  const plots = () => [...document.querySelectorAll('.js-plotly-plot')]
+      .filter(el => el.querySelector('.main-svg') && visible(el));
   const containers = () => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(visible).length;
   const mentions = (name) => plots().filter(el =>
       [...el.querySelectorAll('.gtitle, .legendtext')].some(t => (t.textContent || '').includes(name))).length;
@@ -121,7 +122,8 @@ INSTRUMENT_JS = r"""
   const onTrigger = () => { if (M.armed && M.armed.trigger === null) { M.armed.trigger = now(); check(); } };
   window.addEventListener('pointerdown', onTrigger, true);
   window.addEventListener('keydown', onTrigger, true);
-  new MutationObserver(check).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  new MutationObserver(check).observe(document,
+      {subtree: true, childList: true, attributes: true, characterData: true});
   // safety net for changes that do not mutate the DOM: check every frame while something is pending
   let polling = false;
   const pending = () => M.load.match === null || (M.armed && M.armed.match === null);
@@ -286,7 +288,8 @@ def markdown(result: dict) -> str:
         "Medians (min–max) in ms. cold = fresh browser context until all charts are drawn (ms since navigation "
         "start, server cache warm); rerun = pointerdown on a new district until the run finished and all charts "
         "show it (warm cache); script = the page script's own time on those reruns (SCRIPT_MS). "
-        f"Floors: cold ≤ {FLOORS['cold']}× bare, rerun ≤ {FLOORS['rerun']}× bare, script ≤ {FLOORS['script_ms']:.0f} ms.",
+        f"Floors: cold ≤ {FLOORS['cold']}× bare, rerun ≤ {FLOORS['rerun']}× bare, "
+        f"script ≤ {FLOORS['script_ms']:.0f} ms.",
         "",
         "| page | charts | cold page | cold bare | cold ÷ bare | rerun page | rerun bare | rerun ÷ bare | "
         "script page | script bare | script ≤ 50 ms | first rerun, cold cache |",
@@ -302,7 +305,8 @@ def markdown(result: dict) -> str:
         script_ok = (f"{'ok' if s['script_ms']['median'] <= FLOORS['script_ms'] else '**over**'}"
                      if s["script_ms"].get("n") else "n/a")
         lines.append(
-            f"| {slug} | {r['charts']} | {cell(s['cold'])} | {cell(b['cold'])} | {verdict(r['ratios']['cold'], FLOORS['cold'])} | "
+            f"| {slug} | {r['charts']} | {cell(s['cold'])} | {cell(b['cold'])} | "
+            f"{verdict(r['ratios']['cold'], FLOORS['cold'])} | "
             f"{cell(s['rerun'])} | {cell(b['rerun'])} | {verdict(r['ratios']['rerun'], FLOORS['rerun'])} | "
             f"{cell(s['script_ms'], 1)} | {cell(b['script_ms'], 1)} | {script_ok} | {cell(s['rerun_first_pass'])} |")
     notes = result.get("notes") or []

@@ -13,11 +13,15 @@ then), all held continuously for `quiet_ms` so a rerun that is just being reques
 script twice) is not mistaken for the end of one.  The running indicator in the status widget appears only after a
 delay, so the attribute is the primary signal and the widget the secondary one.
 
-How bound widgets appear in the URL (verified in the browser with Streamlit 1.67, `bind="query-params"`):
-selectbox `?kreis=<label>` (the format_func label, e.g. `kreis=Stuttgart`, `kreis=G%C3%B6ppingen`, not the code);
-multiselect one repeated key per item, labels again (`vergleich=Deutschland&vergleich=Stuttgart`); range slider
-two repeated keys (`zeitraum=2010&zeitraum=2020`).  A value equal to the widget's default is left out of the URL; a
-value that matches no option is dropped from the URL and the widget falls back to its default.
+How filters appear in the URL.  Streamlit 1.67 widgets bound with `bind="query-params"` (verified in the browser):
+selectbox `?kreis=<label>` -- the format_func label, URL-encoded (`kreis=Stuttgart`, `kreis=G%C3%B6ppingen`), not the
+option value, so `?kreis=08111` is not accepted; multiselect one repeated key per item, labels again
+(`vergleich=Land+%28Baden-W%C3%BCrttemberg%29&vergleich=Deutschland&vergleich=Stuttgart`); range slider two repeated
+keys (`zeitraum=2010&zeitraum=2020`).  A value equal to the widget's default is left out of the URL; a value that
+matches no option is silently dropped from the URL and the widget shows its default (st.query_params read before
+the widget call still holds it, after the call no longer).  The dashboard writes st.query_params itself instead
+(monitoring/ui.py), on every run: `?kreis=08111&vergleich=land%2Cde%2C08117&zeitraum=2010-2020` (codes; the comma
+list URL-encoded).  The tests accept either form where it matters.
 """
 from __future__ import annotations
 
@@ -127,7 +131,9 @@ class StreamlitServer:
     def log_text(self) -> str:
         if self._log:
             self._log.flush()
-        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path and self.log_path.exists() else ""
+        if not (self.log_path and self.log_path.exists()):
+            return ""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def __enter__(self) -> StreamlitServer:
         self.start()
@@ -197,7 +203,8 @@ _SETTLED_JS = """
   if (!window.__imSettledSince) window.__imSettledSince = now;
   return now - window.__imSettledSince >= quiet;
 }
-""".replace("%IDLE%", _IDLE_JS.strip()).replace("%CHARTS%", _CHART_STATE_JS.strip()).replace("%ERRORS%", repr(ERROR_SELECTOR))
+""".replace("%IDLE%", _IDLE_JS.strip()).replace("%CHARTS%", _CHART_STATE_JS.strip()) \
+    .replace("%ERRORS%", repr(ERROR_SELECTOR))
 
 
 class PageError(AssertionError):

@@ -229,6 +229,16 @@ def test_copied_url_reproduces_the_view(server, browser, page):
         context.close()
 
 
+def test_district_code_in_url_opens_that_district(server, page):
+    """The documented link form (.streamlit/integrationsmonitor.toml): ?kreis=<AGS>."""
+    open_page(page, server.url + "arbeit?kreis=08111", charts=1)
+    assert error_messages(page) == []
+    assert selected_option(page, "Kreis") == "Stuttgart"
+    assert "Stuttgart" in main_title(page)
+    assert chart_mentions(chart_texts(page), "Stuttgart") >= 1
+    assert not [w for w in sidebar_warnings(page) if URL_NOTE in w]
+
+
 def test_unknown_district_in_url_falls_back_with_visible_note(server, page):
     open_page(page, server.url + "?kreis=99999")
     full_page_screenshot(page, SCREENSHOTS / "unknown-district.png")
