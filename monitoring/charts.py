@@ -117,7 +117,8 @@ def apply_house_style(
             "text": "<br>".join(title_lines),
             "font": {"family": FONT_FAMILY, "size": TITLE_SIZE, "color": TEXT_COLOR},
             "xref": "container", "x": 0.01, "xanchor": "left",
-            "yref": "container", "y": 1 - 12 / height, "yanchor": "top",
+            # Plotly anchors a multi-line title half a line too high per extra line: move it down to match.
+            "yref": "container", "y": 1 - (12 + 12 * (len(title_lines) - 1)) / height, "yanchor": "top",
         },
         paper_bgcolor="white",
         plot_bgcolor="white",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -304,6 +305,18 @@ def fmt_stand(stand: str) -> str:
     return f"{stand[5:7]}/{stand[:4]}" if len(stand) == 7 else fmt.fmt_date(stand)
 
 
+def _attributions(values: pd.Series) -> list[str]:
+    """Distinct attribution lines; of "…, Deutschland, 2017" and "…, Deutschland" the one with the latest year
+    stays (the attribution the licence asks for names the year), and a source URL in brackets is dropped."""
+    latest: dict[str, str] = {}
+    for text in values.dropna():
+        match = re.match(r"^(.*?)(?:,\s*(\d{4}))?$", text.split(" (")[0].strip().rstrip("."))
+        base, year = match.group(1), match.group(2) or ""
+        if base and year >= latest.get(base, ""):
+            latest[base] = year
+    return sorted(f"{base}, {year}" if year else base for base, year in latest.items())
+
+
 def source_line(frame: pd.DataFrame, meta: pd.Series) -> str:
     """'Quelle: <attribution>, Tabelle …, Stand …; eigene Berechnung' for the rows a chart shows."""
     frame = frame.dropna(subset=["source"])
@@ -311,7 +324,7 @@ def source_line(frame: pd.DataFrame, meta: pd.Series) -> str:
         return f"Quelle: {meta['source']}"
     sources = sorted(set(", ".join(frame["source"]).split(", ")))
     stands = sorted(s for s in frame["stand"].dropna().unique() if s)
-    attribution = "; ".join(sorted(set(a.split(" (")[0] for a in frame.get("attribution", pd.Series(dtype=str)).dropna() if a)))
+    attribution = "; ".join(_attributions(frame.get("attribution", pd.Series(dtype=str))))
     text = f"Quelle: {attribution or 'siehe Daten & Methodik'}, Tabelle {', '.join(sources)}"
     # Plotly renders a few HTML tags in annotations; a source typed in by a user must stay plain text.
     text = html.escape(text, quote=False)
@@ -357,7 +370,8 @@ def _breakdown_view(indicator_id: str, breakdown: str, regions: tuple[str, ...],
     if frame.empty:
         return ChartView(frame, None, "")
     period = fmt.fmt_period(frame["period"].iloc[0], meta["period_type"])
-    title = f"{meta['name']} nach {breakdown} ({meta['unit']}), {period}"
+    by = "" if f"nach {breakdown}" in meta["name"] else f" nach {breakdown}"
+    title = f"{meta['name']}{by} ({meta['unit']}), {period}"
     figure = charts.breakdown_figure(frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
                                      source_line=source_line(frame, meta), focus_name=focus_name)
     return ChartView(frame, figure, title)

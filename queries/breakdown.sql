@@ -6,7 +6,7 @@ WITH latest AS (
     FROM facts
     WHERE indicator = $indicator AND breakdown = $breakdown AND ags = $regions[1] AND year <= $year_to
 )
-SELECT f.ags, r.label AS name, f.category, f.period, f.year, f.value, f.flag, f.source, f.stand, f.basis
+SELECT f.ags, r.label AS name, f.category, f.period, f.year, f.value, f.flag, f.source, f.stand, f.basis, f.attribution
 FROM facts f
 JOIN latest USING (period)
 JOIN regions r USING (ags)

@@ -13,12 +13,12 @@ chosen AS (
     WHERE f.indicator = $indicator AND f.category = $category AND f.year <= $year AND f.value IS NOT NULL
 ),
 values_at AS (
-    SELECT f.ags, f.value, f.flag, f.period, f.year, f.source, f.stand, f.basis
+    SELECT f.ags, f.value, f.flag, f.period, f.year, f.source, f.stand, f.basis, f.attribution
     FROM facts f JOIN chosen USING (period)
     WHERE f.indicator = $indicator AND f.category = $category
 )
 SELECT s.ags, s.label AS name, s.land_ags, (SELECT period FROM chosen) AS period, v.year, v.value,
-       coalesce(v.flag, '') AS flag, v.source, v.stand, v.basis,
+       coalesce(v.flag, '') AS flag, v.source, v.stand, v.basis, v.attribution,
        CASE WHEN v.value IS NOT NULL THEN rank() OVER (ORDER BY v.value DESC NULLS LAST) END AS rank,
        CASE WHEN v.value IS NOT NULL
             THEN 100.0 * (count(v.value) OVER (ORDER BY v.value ASC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
