@@ -73,7 +73,7 @@ FONT_SIZE = 14
 SOURCE_SIZE = 12
 DEFAULT_HEIGHT = 450
 TITLE_WRAP = 70  # characters per title line
-SOURCE_WRAP = 110  # characters per source line
+SOURCE_WRAP = 95  # characters per source line
 ROW_HEIGHT = 22  # px per district in a ranking
 
 PLOTLY_CONFIG = {
