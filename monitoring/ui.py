@@ -531,7 +531,8 @@ def coverage_matrix(ags: str) -> None:
     if coverage.empty:
         st.caption("Für diesen Kreis liegen keine Werte vor.")
         return
-    cells = coverage.assign(cell=coverage["values"].where(coverage["values"] > 0, coverage["flags"].fillna("")))
+    # ● = a value; otherwise the special value's symbol (a gap with a reason), empty = nothing at all
+    cells = coverage.assign(cell=["●" if n > 0 else (f or "") for n, f in zip(coverage["values"], coverage["flags"])])
     matrix = cells.pivot(index="indicator", columns="year", values="cell")
     matrix.index = [indicator(i)["name"] if i in catalog().index else i for i in matrix.index]
     matrix.columns = [str(c) for c in matrix.columns]

@@ -15,7 +15,8 @@ st.header("Indikatorkatalog")
 ui.catalog_table()
 
 st.header(f"Verfügbarkeit für {filters.kreis_name}")
-st.caption("Anzahl der Werte je Kennzahl und Jahr (Summenwert); leere Felder sind Lücken, Zeichen siehe Legende.")
+st.caption("● = Wert vorhanden (Summenwert); ein Zeichen = Lücke mit amtlichem Grund (siehe Zeichenerklärung); "
+           "leer = keine Angabe.")
 ui.coverage_matrix(filters.kreis)
 
 st.header("Quellen und Datenstand")

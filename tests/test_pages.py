@@ -155,3 +155,10 @@ def test_data_update_page_is_in_the_navigation_for_editors_only(monkeypatch):
     public.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         public.switch_page("pages/daten_aktualisieren.py")
+
+
+def test_coverage_matrix_marks_values_and_gaps_with_their_symbol():
+    at = run_page("pages/daten_methodik.py", "08117")
+    matrix = next(df.value for df in at.dataframe if "2025" in df.value.columns)
+    employees = matrix.loc["Ausländische SV-Beschäftigte am Arbeitsort"]
+    assert employees["2024"] == "●" and employees["2025"] == "-"  # 2025: "-" in the official table, not 0
