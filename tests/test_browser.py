@@ -54,7 +54,9 @@ PAGES = {
     "gesundheit": ("info", "Gesundheit"),
     "zusammenleben": ("charts", "Zusammenleben"),
     "bevoelkerung": ("charts", "Bevölkerung"),
+    "kreisvergleich": ("charts", "Kreisvergleich"),
     "daten-methodik": ("dataframes", "Daten & Methodik"),
+    "daten-aktualisieren": ("uploader", "Daten aktualisieren"),
 }
 
 
@@ -146,6 +148,40 @@ def test_page_loads_without_error_and_renders(server, page, slug):
         assert page.locator('[data-testid="stMetric"]').count() >= 4, "Überblick shows one tile per Handlungsfeld"
     elif shows == "dataframes":
         assert page.locator('[data-testid="stDataFrame"]').count() >= 2, "catalogue and sources as tables"
+    elif shows == "uploader":
+        assert page.locator('[data-testid="stFileUploader"]').count() >= 1, "editors can upload exports"
+
+
+def test_nothing_is_loaded_from_outside_the_server(server, page):
+    """Offline in the Kreistag: no web fonts, no CDN, no map tiles, no usage statistics — every request of every
+    page goes to the dashboard's own server."""
+    outside = []
+    page.on("request", lambda request: outside.append(request.url)
+            if not request.url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:")) else None)
+    for slug, (shows, _) in PAGES.items():
+        page.goto(server.url + slug, wait_until="domcontentloaded", timeout=FIRST_LOAD_TIMEOUT_MS)
+        if shows == "charts":
+            wait_for_charts(page, 1, timeout=FIRST_LOAD_TIMEOUT_MS)
+        else:
+            wait_for_idle(page, timeout=FIRST_LOAD_TIMEOUT_MS)
+    assert outside == []
+
+
+def test_click_on_the_map_selects_that_district_and_puts_it_in_the_url(server, page):
+    open_page(page, server.url + "kreisvergleich?kreis=08216", charts=3)
+    canvas = page.locator(".js-plotly-plot canvas").first
+    canvas.wait_for(state="visible")
+    full_page_screenshot(page, SCREENSHOTS / "kreisvergleich-karte.png")
+    box = canvas.bounding_box()
+    # the map is centred on Baden-Württemberg: the point in the middle lies in a district other than Rastatt
+    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.5)
+    page.wait_for_function("() => !new URL(location.href).searchParams.get('kreis')?.startsWith('08216')",
+                           timeout=FIRST_LOAD_TIMEOUT_MS)
+    wait_for_idle(page)
+    chosen = query_of(page.url)["kreis"][0]
+    assert chosen.startswith("08") and chosen != "08216"
+    assert selected_option(page, "Kreis") != DEFAULT_KREIS
+    assert DEFAULT_KREIS not in main_title(page)
 
 
 def test_root_shows_the_overview(server, page):
