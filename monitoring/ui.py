@@ -317,22 +317,30 @@ def _attributions(values: pd.Series) -> list[str]:
     return sorted(f"{base}, {year}" if year else base for base, year in latest.items())
 
 
+TABLE_CODE = re.compile(r"^(\d{4}[0-9A-Z]-|AI)")  # 12411-01-01-4, 1000A-2022, AI002-1: official table codes
+
+
 def source_line(frame: pd.DataFrame, meta: pd.Series) -> str:
     """'Quelle: <attribution>, Tabelle …, Stand …; eigene Berechnung' for the rows a chart shows."""
     frame = frame.dropna(subset=["source"])
     if frame.empty:
         return f"Quelle: {meta['source']}"
-    sources = sorted(set(", ".join(frame["source"]).split(", ")))
+    sources = sorted(set("; ".join(frame["source"]).split("; ")))  # derived rows list their sources with "; "
+    tables = [s for s in sources if TABLE_CODE.match(s)]
+    others = [s for s in sources if not TABLE_CODE.match(s)]
     stands = sorted(s for s in frame["stand"].dropna().unique() if s)
     attribution = "; ".join(_attributions(frame.get("attribution", pd.Series(dtype=str))))
-    text = f"Quelle: {attribution or 'siehe Daten & Methodik'}, Tabelle {', '.join(sources)}"
-    # Plotly renders a few HTML tags in annotations; a source typed in by a user must stay plain text.
-    text = html.escape(text, quote=False)
+    parts = [attribution or "siehe Daten & Methodik"]
+    if tables:
+        parts.append(f"Tabelle {', '.join(tables)}")
+    parts += others
+    text = "Quelle: " + ", ".join(parts)
     if stands:
         text += f", Stand {fmt_stand(stands[-1])}"
-    if meta["kind"] == "share":
+    if frame.get("basis", pd.Series(dtype=str)).fillna("").str.startswith("eigene Berechnung").any():
         text += "; eigene Berechnung"
-    return text
+    # Plotly renders a few HTML tags in annotations; a source typed in by a user must stay plain text.
+    return html.escape(text, quote=False)
 
 
 # Building a Plotly figure costs 50–150 ms (its property validation), more than everything else on a page.

@@ -12,7 +12,7 @@ WITH candidates AS (
 latest AS (
     SELECT max(period) AS period FROM candidates WHERE value IS NOT NULL
 )
-SELECT c.ags, d.label AS name, c.period, c.year, c.value, c.flag, c.source, c.stand, c.attribution,
+SELECT c.ags, d.label AS name, c.period, c.year, c.value, c.flag, c.source, c.stand, c.attribution, c.basis,
        CASE WHEN c.value IS NOT NULL THEN rank() OVER (ORDER BY c.value DESC NULLS LAST) END AS rank,
        count(c.value) OVER () AS ranked
 FROM candidates c

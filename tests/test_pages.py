@@ -162,3 +162,22 @@ def test_coverage_matrix_marks_values_and_gaps_with_their_symbol():
     matrix = next(df.value for df in at.dataframe if "2025" in df.value.columns)
     employees = matrix.loc["Ausländische SV-Beschäftigte am Arbeitsort"]
     assert employees["2024"] == "●" and employees["2025"] == "-"  # 2025: "-" in the official table, not 0
+
+
+def test_source_line_names_attribution_table_stand_and_own_calculation():
+    import pandas as pd
+
+    from monitoring import ui
+
+    meta = pd.Series({"source": "x", "kind": "share"})
+    frame = pd.DataFrame({
+        "source": ["12411-03-03-4; 12411-01-01-4", "INKAR, BBSR Bonn"], "stand": ["2017-10-10", ""],
+        "attribution": ["© Statistische Ämter des Bundes und der Länder, Deutschland, 2017", "© BBSR Bonn"],
+        "basis": ["eigene Berechnung (Fortschreibung)", "INKAR"],
+    })
+    line = ui.source_line(frame, meta)
+    assert line == ("Quelle: © BBSR Bonn; © Statistische Ämter des Bundes und der Länder, Deutschland, 2017, "
+                    "Tabelle 12411-01-01-4, 12411-03-03-4, INKAR, BBSR Bonn, Stand 10.10.2017; eigene Berechnung")
+    published = ui.source_line(frame.iloc[[1]], meta)
+    assert "eigene Berechnung" not in published and "Tabelle" not in published
+    assert "&lt;b&gt;" in ui.source_line(frame.assign(source="<b>eigene</b>"), meta)  # user text stays text
