@@ -1,7 +1,7 @@
 """Kreisvergleich: where the district stands on a map, in a ranking, over time, against comparable districts."""
 import streamlit as st
 
-from monitoring import ui
+from monitoring import ui, ui_kreisvergleich as kv
 
 filters = ui.current_filters()
 st.title(f"Kreisvergleich – {filters.kreis_name}")
@@ -11,14 +11,14 @@ st.write(
     "faire Vergleichspartner – und das Profil des Kreises über alle Kennzahlen."
 )
 
-choice = ui.comparison_controls()
-ui.comparison_map(choice)
-ui.comparison_ranking(choice)
+choice = kv.comparison_controls()
+kv.comparison_map(choice)
+kv.comparison_ranking(choice)
 ui.trend_card(choice.indicator)
-ui.comparison_scatter(choice)
+kv.comparison_scatter(choice)
 
 st.header("Vergleichsgruppe: ähnliche Kreise")
-ui.similar_districts_card(choice)
+kv.similar_districts_card(choice)
 
 st.header(f"Profil {filters.kreis_name}")
-ui.profile_table(choice)
+kv.profile_table(choice)

@@ -1,0 +1,269 @@
+"""Kreisvergleich: the Streamlit blocks of pages/kreisvergleich.py — controls (in the URL), map, ranking,
+scatter, comparable districts and the district's profile.  Figures are cached like the other chart views."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from . import charts, export, fmt
+from .compare import CHARACTERISTICS, DEFAULT_CHARACTERISTICS, ranking_window, similar_districts
+from .ui import (
+    GERMANY,
+    LAND,
+    MAX_BENCHMARK_DISTRICTS,
+    PROJECT_DIR,
+    VIEW_CACHE,
+    ChartView,
+    catalog,
+    current_filters,
+    districts,
+    fields,
+    indicator,
+    numbers_behind,
+    query,
+    source_line,
+)
+
+SCOPES = {"land": "Land des Kreises", "DG": "Deutschland (alle 400 Kreise)"}
+METHODS = {"quantile": "Quantile (gleich viele Kreise je Klasse)", "equal": "gleiche Abstände"}
+
+
+@dataclass(frozen=True)
+class ComparisonChoice:
+    indicator: str
+    year: int
+    scope: str  # 'DG' or the Land's 2-digit code
+    scope_name: str
+    method: str
+
+
+@st.cache_data(show_spinner=False)
+def _geojson(name: str) -> dict:
+    return json.loads((PROJECT_DIR / "data" / name).read_text(encoding="utf-8"))
+
+
+def district_indicators() -> list[str]:
+    """Indicators with values for districts, in Handlungsfeld order (for the comparison picker)."""
+    table = catalog()
+    order = {name: i for i, name in enumerate(fields())}
+    chosen = table[table["level"] == "Kreis"].copy()
+    chosen["order"] = chosen["handlungsfeld"].map(order)
+    return chosen.sort_values(["order", "name"]).index.tolist()
+
+
+def comparison_controls() -> ComparisonChoice:
+    """Indicator, year, region scope and classes; kept in the URL (indikator, jahr, gebiet, klassen)."""
+    filters = current_filters()
+    options = district_indicators()
+    _init_comparison_state(options)
+    left, middle, right = st.columns([3, 2, 2])
+    indicator_id = left.selectbox("Kennzahl", options, key="kv_indikator",
+                                  format_func=lambda i: f"{indicator(i)['handlungsfeld']} · {indicator(i)['name']}")
+    scope_key = middle.radio("Gebiet", list(SCOPES), key="kv_gebiet", horizontal=True,
+                             format_func=lambda s: filters.land_name if s == "land" else "Deutschland")
+    method = right.radio("Klassen", list(METHODS), key="kv_klassen", format_func=lambda m: METHODS[m].split(" (")[0],
+                         horizontal=True, help="Quantile: jede Farbe gleich viele Kreise; gleiche Abstände: gleich breite Wertebereiche.")
+    scope = "DG" if scope_key == "DG" else filters.land
+    years = query("indicator_years", indicator=indicator_id, scope=scope, category="")["year"].astype(int).tolist()
+    if not years:
+        st.warning("Für diese Kennzahl gibt es im gewählten Gebiet keine Kreiswerte.")
+        st.stop()
+    wanted = st.session_state.get("kv_jahr")
+    if wanted not in years:
+        st.session_state["kv_jahr"] = years[-1]
+    year = st.select_slider("Jahr", years, key="kv_jahr") if len(years) > 1 else years[0]
+    st.query_params.update({"indikator": indicator_id, "jahr": str(year), "gebiet": scope_key, "klassen": method})
+    name = filters.land_name if scope != "DG" else "Deutschland"
+    return ComparisonChoice(indicator_id, int(year), scope, name, method)
+
+
+def _init_comparison_state(options: list[str]) -> None:
+    state, params = st.session_state, st.query_params
+    if "kv_indikator" in state:
+        return
+    state["kv_indikator"] = params.get("indikator") if params.get("indikator") in options else "auslaenderanteil"
+    state["kv_gebiet"] = params.get("gebiet") if params.get("gebiet") in SCOPES else "land"
+    state["kv_klassen"] = params.get("klassen") if params.get("klassen") in METHODS else "quantile"
+    if (params.get("jahr") or "").isdigit():
+        state["kv_jahr"] = int(params["jahr"])
+
+
+def _comparison_values(choice: ComparisonChoice) -> pd.DataFrame:
+    return query("comparison_values", indicator=choice.indicator, scope=choice.scope, category="", year=choice.year)
+
+
+def _select_district(widget_key: str, by: str) -> None:
+    """Callback of a map or ranking click: the clicked district becomes the shared filter (and so the URL)."""
+    points = (st.session_state.get(widget_key) or {}).get("selection", {}).get("points", [])
+    if not points:
+        return
+    point = points[0]
+    table = districts()
+    ags = point.get("location") if by == "location" else dict(zip(table["label"], table["ags"])).get(point.get("y"))
+    if ags in table.index:
+        st.session_state["kreis"] = ags
+        st.session_state["url_note"] = ""
+
+
+@st.cache_resource(**VIEW_CACHE)
+def _map_view(choice: ComparisonChoice, kreis: str) -> ChartView:
+    meta = indicator(choice.indicator)
+    values = _comparison_values(choice)
+    period = fmt.fmt_period(values["period"].dropna().iloc[0], meta["period_type"]) if values["period"].notna().any() else ""
+    title = f"{meta['name']} ({meta['unit']}), {choice.scope_name}, {period}"
+    figure = charts.choropleth_figure(
+        values, _geojson("kreise_simplified.geojson"), title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
+        source_line=source_line(values.dropna(subset=["value"]), meta), focus_ags=kreis,
+        method=choice.method, outlines=_geojson("laender_simplified.geojson"),
+    )
+    return ChartView(values, figure, title)
+
+
+def comparison_map(choice: ComparisonChoice) -> None:
+    view = _map_view(choice, current_filters().kreis)
+    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_map", on_select=_map_clicked,
+                    selection_mode="points")
+    missing = int(view.frame["value"].isna().sum())
+    if missing:
+        st.caption(f"{missing} Kreise ohne Wert (grau).")
+
+
+def _map_clicked() -> None:
+    _select_district("kv_map", by="location")
+
+
+def _ranking_clicked() -> None:
+    _select_district("kv_ranking", by="label")
+
+
+@st.cache_resource(**VIEW_CACHE)
+def _comparison_ranking_view(choice: ComparisonChoice, kreis: str, kreis_name: str, highlight: tuple[str, ...]) -> ChartView:
+    meta = indicator(choice.indicator)
+    values = _comparison_values(choice)
+    shown = ranking_window(values, kreis)
+    own = values[values["ags"] == kreis]
+    rank_text = (f"Rang {int(own['rank'].iloc[0])} von {int(own['ranked'].iloc[0])}"
+                 if not own.empty and pd.notna(own["rank"].iloc[0]) else "ohne Wert")
+    excerpt = " (Ausschnitt: Spitze, Ende und Umfeld)" if len(shown) < len(values) else ""
+    title = f"Rangfolge {meta['name']} ({meta['unit']}), {choice.scope_name}{excerpt} – {kreis_name}: {rank_text}"
+    reference = query("series", indicator=choice.indicator, regions=(choice.scope,), category="",
+                      year_from=choice.year - 30, year_to=choice.year)
+    period = values["period"].dropna().iloc[0] if values["period"].notna().any() else None
+    reference = reference.loc[reference["period"] == period, "value"]
+    figure = charts.ranking_figure(
+        shown, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
+        source_line=source_line(values.dropna(subset=["value"]), meta), focus_ags=kreis, highlight_ags=highlight,
+        reference_value=reference.iloc[0] if not reference.empty else None, reference_label=choice.scope_name,
+    )
+    return ChartView(values, figure, title)
+
+
+def comparison_ranking(choice: ComparisonChoice) -> None:
+    filters = current_filters()
+    highlight = tuple(a for a in filters.benchmarks if len(a) == 5)
+    view = _comparison_ranking_view(choice, filters.kreis, filters.kreis_name, highlight)
+    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_ranking", on_select=_ranking_clicked,
+                    selection_mode="points")
+    numbers_behind(view.frame, indicator(choice.indicator), filters, key="kv_ranking")
+
+
+SCATTER_Y = "arbeitslosenquote_auslaender"
+
+
+@st.cache_resource(**VIEW_CACHE)
+def _scatter_view(choice: ComparisonChoice, y_id: str, kreis: str, highlight: tuple[str, ...]) -> ChartView:
+    x_meta, y_meta = indicator(choice.indicator), indicator(y_id)
+    frame = query("scatter_values", x=choice.indicator, y=y_id, scope=choice.scope, year=choice.year)
+    title = f"{x_meta['name']} und {y_meta['name']}, Kreise in {choice.scope_name} (jeweils neuester Wert bis {choice.year})"
+    if frame.empty:
+        return ChartView(frame, None, title)
+    figure = charts.scatter_figure(
+        frame, title=title, x_title=f"{x_meta['short_name']} ({x_meta['unit']})",
+        y_title=f"{y_meta['short_name']} ({y_meta['unit']})", x_decimals=int(x_meta["decimals"]),
+        y_decimals=int(y_meta["decimals"]), source_line=f"Quelle: {x_meta['source']}; {y_meta['source']}",
+        focus_ags=kreis, highlight_ags=highlight,
+    )
+    return ChartView(frame, figure, title)
+
+
+def comparison_scatter(choice: ComparisonChoice) -> None:
+    filters = current_filters()
+    options = district_indicators()
+    y_default = SCATTER_Y if SCATTER_Y != choice.indicator else "auslaenderanteil"
+    y_id = st.selectbox("Zweite Kennzahl (senkrechte Achse)", options, index=options.index(y_default), key="kv_y",
+                        format_func=lambda i: indicator(i)["name"])
+    view = _scatter_view(choice, y_id, filters.kreis, tuple(a for a in filters.benchmarks if len(a) == 5))
+    if view.figure is None:
+        st.caption("Für diese beiden Kennzahlen gibt es keine gemeinsamen Kreiswerte.")
+        return
+    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_scatter")
+
+
+@st.cache_resource(**VIEW_CACHE)
+def _similarity(scope: str, year: int, kreis: str, k: int, columns: tuple[str, ...]):
+    return similar_districts(query("structure_features", scope=scope, year=year), kreis, k=k, columns=list(columns))
+
+
+def similar_districts_card(choice: ComparisonChoice) -> None:
+
+    filters = current_filters()
+    left, right = st.columns([1, 3])
+    k = left.slider("Anzahl", 3, 10, 5, key="kv_k")
+    columns = right.multiselect("Merkmale", list(CHARACTERISTICS), default=DEFAULT_CHARACTERISTICS, key="kv_merkmale",
+                                format_func=CHARACTERISTICS.get)
+    features = query("structure_features", scope=choice.scope, year=choice.year)
+    result = _similarity(choice.scope, choice.year, filters.kreis, k, tuple(columns))
+    if result.neighbours.empty:
+        st.caption("Mit diesen Merkmalen lässt sich kein Vergleich bilden.")
+        return
+    st.caption(
+        f"Die {len(result.neighbours)} Kreise in {choice.scope_name}, die {filters.kreis_name} auf den gewählten Merkmalen "
+        "am nächsten liegen (standardisierte Werte, Einwohner und Dichte logarithmiert; Abstand 0 = gleich). "
+        + (f"Nicht verglichen, weil für {filters.kreis_name} ohne Wert: "
+           f"{', '.join(CHARACTERISTICS[c] for c in result.dropped)}. " if result.dropped else "")
+        + (f"{result.excluded} Kreise ohne vollständige Werte ausgelassen." if result.excluded else "")
+    )
+    own = features[features["ags"] == filters.kreis].assign(distance=0.0)
+    table = pd.concat([own, result.neighbours], ignore_index=True)
+    shown = table[["name", "distance", *result.used]].rename(columns={"name": "Kreis", "distance": "Abstand", **CHARACTERISTICS})
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"Abstand": st.column_config.NumberColumn(format="%.2f")})
+    group = result.neighbours["ags"].head(MAX_BENCHMARK_DISTRICTS).tolist()
+    st.button("Als Vergleichskreise übernehmen", key="kv_uebernehmen", on_click=_use_as_benchmarks, args=(group,),
+              icon=":material/group_add:", help="Setzt diese Kreise (höchstens fünf) im Filter „Vergleich“ – auf allen Seiten.")
+
+
+def _use_as_benchmarks(group: list[str]) -> None:
+    st.session_state["vergleich"] = [LAND, GERMANY, *group]
+
+
+def profile_table(choice: ComparisonChoice) -> None:
+    filters = current_filters()
+    profile = query("profile", ags=filters.kreis, land=filters.land, scope=choice.scope,
+                    year_from=filters.year_from, year_to=filters.year_to)
+    if profile.empty:
+        st.caption("Für diesen Kreis liegen im Zeitraum keine Werte vor.")
+        return
+    table = pd.DataFrame({
+        "Handlungsfeld": profile["handlungsfeld"],
+        "Kennzahl": profile["name"],
+        "Stand": [fmt.fmt_period(p, t) for p, t in zip(profile["period"], profile["period_type"])],
+        "Wert": [fmt.fmt_value(v, u, d) for v, u, d in zip(profile["value"], profile["unit"], profile["decimals"])],
+        f"Land ({filters.land_name})": [fmt.fmt_value(v, u, d) for v, u, d in
+                                        zip(profile["land_value"], profile["unit"], profile["decimals"])],
+        f"Rang ({choice.scope_name})": [f"{int(r)} von {int(n)}" if pd.notna(r) else "–"
+                                        for r, n in zip(profile["rank"], profile["ranked"])],
+        "Perzentil": [fmt.fmt_number(p, 0) for p in profile["percentile"]],
+        "Veränderung": [fmt.fmt_change(c, u, d) + f" seit {fmt.fmt_period(fp, t)}" if pd.notna(c) else "–"
+                        for c, u, d, fp, t in zip(profile["change"], profile["unit"], profile["decimals"],
+                                                  profile["first_period"], profile["period_type"])],
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
+    header = [f"Profil {filters.kreis_name} ({filters.kreis})", f"Rang und Perzentil unter den Kreisen: {choice.scope_name}",
+              filters.describe(), "Quellen: siehe Daten & Methodik; Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0"]
+    st.download_button("Profil als CSV", export.csv_bytes(profile.drop(columns=["period_type"]), header_lines=header),
+                       file_name=f"profil_{filters.kreis}.csv", mime="text/csv", key="kv_profil_csv",
+                       icon=":material/download:")
