@@ -22,7 +22,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 QUERY_DIR = PROJECT_DIR / "queries"
 DATA_DIR = Path(os.environ.get("INTEGRATIONSMONITOR_DATA", PROJECT_DIR / "data"))
 DB_FILE = Path(os.environ.get("INTEGRATIONSMONITOR_DB", DATA_DIR / "integrationsmonitor.duckdb"))
-BUILD_STEPS = ["build_1_imported_current", "build_2_derive_shares", "build_3_facts_all", "build_4_facts", "build_7_regions", "build_8_totals"]
+BUILD_STEPS = ["build_1_imported_current", "build_2_derive_shares", "build_3_facts_all", "build_4_facts",
+               "build_5_regions", "build_6_totals"]
 # User imports (monitoring/updates.py) live in data/imports/: one Parquet of facts per import and a manifest
 # listing them; only imports the manifest lists as active are part of the database.
 IMPORTS_DIR = "imports"
@@ -90,8 +91,8 @@ def build_database(data_dir: Path = DATA_DIR, db_file: Path = DB_FILE) -> Path:
             _load_tables(con, data_dir)
             for step in BUILD_STEPS:
                 con.execute(load_sql(step))
-            con.execute(load_sql("build_5_meta"), {"fingerprint": data_fingerprint(data_dir)})
-            con.execute(load_sql("build_6_cleanup"))
+            con.execute(load_sql("build_7_meta"), {"fingerprint": data_fingerprint(data_dir)})
+            con.execute(load_sql("build_8_cleanup"))
             con.execute("CHECKPOINT")
         os.replace(tmp, db_file)
     finally:

@@ -1,4 +1,4 @@
--- Build step 7: every region a chart can name — Germany, the Länder and the current districts — with its level.
+-- Build step 5: every region a chart can name — Germany, the Länder and the current districts — with its level.
 -- Districts get their unique label ("Karlsruhe (Landkreis)") so two districts of the same name stay apart.
 -- Parameters: none.
 CREATE OR REPLACE TABLE regions AS

@@ -1,4 +1,4 @@
--- Build step 8: a narrow copy of the totals (category '') of the current districts, Länder and Germany,
+-- Build step 6: a narrow copy of the totals (category '') of the current districts, Länder and Germany,
 -- sorted by indicator and Stichtag: what rankings, maps, profiles and comparisons scan.  The wide facts
 -- table (sources, licences, bases as text) stays the reference; this one only makes the scans cheap.
 -- Parameters: none.

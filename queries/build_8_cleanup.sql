@@ -1,0 +1,3 @@
+-- Build step 8: drop the intermediate table of step 2 (its rows live on in facts_all).
+-- Parameters: none.
+DROP TABLE derived
