@@ -90,7 +90,7 @@ def upload_section() -> None:
     st.header("Dateien hochladen")
     st.write("GENESIS-/Regionalstatistik-Tabellen (CSV), GENESIS-Flat-CSV (auch als ZIP), Exporte der Statistik der "
              "Bundesagentur für Arbeit oder die Vorlage für eigene Zahlen (CSV oder XLSX). Höchstens "
-             f"{updates.max_upload_bytes() / 1e6:.0f} MB je Datei.")
+             f"{updates.max_upload_bytes() / 2**20:.0f} MB je Datei.")
     files = st.file_uploader("Dateien", type=["csv", "zip", "xlsx"], accept_multiple_files=True,
                              key=f"upd_files_{st.session_state.get('upd_uploads', 0)}")
     if st.button("Vorschau erstellen", key="upd_make_preview", disabled=not files, icon=":material/preview:"):
