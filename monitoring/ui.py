@@ -234,7 +234,10 @@ def key_figures(field: dict) -> None:
             indicator_tile(*_split_tile(spec), filters=filters)
 
 
-def indicator_tile(indicator_id: str, category: str = "", *, filters: Filters, label: str | None = None) -> None:
+def indicator_tile(indicator_id: str, category: str = "", *, filters: Filters, label: str | None = None,
+                   sparkline: bool = False) -> None:
+    """A key figure as st.metric.  The small trend line (the Überblick's tiles) is optional: it loads a second
+    chart library in the browser, which a Handlungsfeld page with its own time series does not need."""
     meta = indicator(indicator_id)
     region = filters.kreis if meta["level"] == "Kreis" else (filters.land if meta["level"] == "Land" else "DG")
     tile = query("tile", indicator=indicator_id, ags=region, land=filters.land, category=category,
@@ -244,8 +247,10 @@ def indicator_tile(indicator_id: str, category: str = "", *, filters: Filters, l
         st.metric(title, "keine Daten", border=True, help=_tile_help(meta, None, region))
         return
     row = tile.iloc[0]
-    trend = query("series", indicator=indicator_id, regions=(region,), category=category,
-                  year_from=filters.year_from, year_to=filters.year_to)["value"].dropna().tolist()
+    trend = []
+    if sparkline:
+        trend = query("series", indicator=indicator_id, regions=(region,), category=category,
+                      year_from=filters.year_from, year_to=filters.year_to)["value"].dropna().tolist()
     st.metric(
         title,
         _tile_value(row["value"], meta),
@@ -508,7 +513,7 @@ def overview_tiles(per_row: int = 4) -> None:
         for column, field in zip(st.columns(per_row), items[start:start + per_row]):
             with column:
                 if field["headline"]:
-                    indicator_tile(field["headline"], filters=filters,
+                    indicator_tile(field["headline"], filters=filters, sparkline=True,
                                    label=f"{field['name']}: {indicator(field['headline'])['short_name']}")
                 else:
                     st.metric(f"{field['name']}", "eigene Zahlen nötig", border=True,

@@ -107,11 +107,25 @@ def test_url_is_completed_for_copying():
     assert dict(at.query_params) == {"kreis": "08226", "vergleich": "land,de", "zeitraum": "1995-2025"}
 
 
-def test_overview_has_a_tile_per_handlungsfeld():
+def test_overview_has_a_tile_per_handlungsfeld_with_a_trend_and_a_direction():
     at = run_page("pages/ueberblick.py", "08216")
     labels = [m.label for m in at.metric]
     for field in load_fields():
         assert any(label.startswith(field) for label in labels), (field, labels)
+    arbeit = next(m.proto for m in at.metric if m.label.startswith("Arbeit"))
+    assert len(arbeit.chart_data) >= 5  # the small trend line: Arbeitslosenquote der Ausländer 2009–2016
+    red, grey = 0, 2  # MetricProto.MetricColor
+    # the foreigners' unemployment rate rose (+0,3 Pp.) and lower is better: red; the foreigner share is neutral
+    assert arbeit.delta == "+0,3 Pp." and arbeit.color == red
+    bevoelkerung = next(m.proto for m in at.metric if m.label.startswith("Bevölkerung"))
+    assert bevoelkerung.delta == "+1,4 Pp." and bevoelkerung.color == grey
+
+
+def test_field_page_tiles_show_change_and_land_value_without_second_chart_library():
+    at = run_page("pages/arbeit.py", "08216")
+    quote = next(m.proto for m in at.metric if m.label.startswith("Arbeitslosenquote"))
+    assert quote.body == "8,2 %" and quote.delta == "+0,3 Pp." and "Land 9,1 %" in quote.delta_description
+    assert not quote.chart_data
 
 
 def test_methods_page_shows_catalogue_coverage_and_sources():
