@@ -49,7 +49,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 sys.path.insert(0, str(PROJECT_DIR / "bench"))
 from bench_pages import cell, log, log_mark, script_times, summarize, versions  # noqa: E402
-from tests.browser_support import VIEWPORT, StreamlitServer, launch_browser, wait_for_charts  # noqa: E402
+from tests.browser_support import VIEWPORT, StreamlitServer, launch_browser, pick_option, wait_for_charts  # noqa: E402
 
 PAGE = "kreisvergleich"
 PAGE_QUERY = "kreis=08216&gebiet=DG&indikator=auslaenderanteil&jahr=2015"
@@ -239,15 +239,8 @@ def main_selectbox(page, label: str):
 
 
 def open_main_selectbox(page, label: str, option: str, timeout: float = 30_000):
-    """Main-area variant of tests.browser_support.open_selectbox: open the selectbox `label`, type to filter (the
-    option list is virtualised) and return the option locator, visible and ready to click."""
-    field = main_selectbox(page, label).locator('input[role="combobox"]')
-    field.click()
-    field.press("ControlOrMeta+a")
-    page.keyboard.type(option)
-    item = page.get_by_role("option", name=option, exact=True).first
-    item.wait_for(state="visible", timeout=timeout)
-    return item
+    """Main-area variant of tests.browser_support.open_selectbox (the option is returned, not clicked)."""
+    return pick_option(page, main_selectbox(page, label), option, timeout)
 
 
 def main_selected(page, label: str) -> str:

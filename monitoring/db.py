@@ -110,8 +110,9 @@ def _load_tables(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
     for entry in active_imports(data_dir):
         con.execute(load_sql("load_import_facts"),
                     {"path": str(data_dir / IMPORTS_DIR / entry["facts_file"]), "import_id": entry["id"]})
-    for table in ("districts", "laender", "crosswalk"):
-        con.execute(load_sql(f"load_{table}"), {"path": str(data_dir / f"{table}.csv")})
+    for query_name, csv_file in (("load_districts", "districts.csv"), ("load_laender", "laender.csv"),
+                                 ("load_crosswalk", "crosswalk.csv")):
+        con.execute(load_sql(query_name), {"path": str(data_dir / csv_file)})
 
 
 def ensure_database(data_dir: Path = DATA_DIR, db_file: Path = DB_FILE) -> Path:

@@ -290,7 +290,12 @@ def selected_option(page, label: str) -> str:
 def open_selectbox(page, label: str, option: str, timeout: float = TIMEOUT_MS):
     """Open the sidebar selectbox `label`, type to filter (the option list is virtualised) and return the option
     locator, visible and ready to click (so a benchmark can start its clock just before the click)."""
-    field = sidebar_selectbox(page, label).locator('input[role="combobox"]')
+    return pick_option(page, sidebar_selectbox(page, label), option, timeout)
+
+
+def pick_option(page, selectbox, option: str, timeout: float = TIMEOUT_MS):
+    """Type `option` into the selectbox's combobox and return the visible option locator (not yet clicked)."""
+    field = selectbox.locator('input[role="combobox"]')
     field.click()
     field.press("ControlOrMeta+a")
     page.keyboard.type(option)
