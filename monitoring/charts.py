@@ -81,7 +81,6 @@ PLOTLY_CONFIG = {
     "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
-SPARKLINE_CONFIG = {"displayModeBar": False}
 
 GERMANY_AGS = "DG"
 _HOVER = "%{customdata}<extra></extra>"
@@ -502,40 +501,6 @@ def _add_reference(fig: go.Figure, value: float, label: str, unit: str, decimals
 def _first(values) -> str:
     values = list(values)
     return str(values[0]) if values else ""
-
-
-# --- sparkline --------------------------------------------------------------------------------------------------
-
-
-def sparkline_figure(df: pd.DataFrame, *, color: str = FOCUS_COLOR, decimals: int | None = None,
-                     unit: str = "") -> go.Figure:
-    """A tiny line for a tile: height 60, no axes, legend or margins; the hover shows only the value.
-
-    df: period (datetime64 or ISO text), value (float, NaN = gap).  decimals=None: 0 for whole numbers, else 1.
-    Show with ``config=SPARKLINE_CONFIG``.
-    """
-    data = df.copy()
-    data["period"] = pd.to_datetime(data["period"])
-    data["value"] = pd.to_numeric(data["value"], errors="coerce").astype(float)
-    data = data.sort_values("period", kind="stable")
-    values = data["value"].dropna()
-    if decimals is None:
-        decimals = 0 if bool((values == values.round()).all()) else 1
-    last = data[data["value"].notna()].tail(1)
-    fig = go.Figure([
-        go.Scatter(x=data["period"], y=data["value"], mode="lines", connectgaps=False,
-                   line={"color": color, "width": 2},
-                   customdata=[fmt.fmt_value(v, unit, decimals) for v in data["value"]], hovertemplate=_HOVER),
-        go.Scatter(x=last["period"], y=last["value"], mode="markers", marker={"color": color, "size": 6},
-                   hoverinfo="skip"),
-    ])
-    fig.update_layout(
-        template="none", height=60, margin={"l": 0, "r": 0, "t": 0, "b": 0, "pad": 0}, showlegend=False,
-        separators=",.", paper_bgcolor="white", plot_bgcolor="white", hovermode="closest",
-        xaxis={"visible": False, "fixedrange": True}, yaxis={"visible": False, "fixedrange": True},
-        hoverlabel={"font": {"family": FONT_FAMILY, "size": SOURCE_SIZE}},
-    )
-    return fig
 
 
 # --- choropleth -------------------------------------------------------------------------------------------------

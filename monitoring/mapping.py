@@ -48,7 +48,6 @@ class Rule:
     scale: float = 1.0
     source: str | None = None
     licence: str | None = None
-    year_end: bool = True  # kept for readability of the catalogue: every year-only time is the 31.12.
 
     @classmethod
     def from_toml(cls, indicator: str, entry: dict) -> "Rule":

@@ -311,23 +311,6 @@ def test_ranking_hover_gives_value_and_rank():
     assert " %<br>Rang " in focus.customdata[0] and "von 43" in focus.customdata[0]
 
 
-# --- sparkline -----------------------------------------------------------------------------------------------------
-
-
-def test_sparkline_is_tiny_and_bare():
-    df = pd.DataFrame({"period": ["2021-12-31", "2022-12-31", "2023-12-31"], "value": [1.5, np.nan, 2.25]})
-    fig = charts.sparkline_figure(df, color=charts.BLUE)
-    assert fig.layout.height == 60
-    assert fig.layout.showlegend is False
-    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
-    assert (fig.layout.margin.l, fig.layout.margin.r, fig.layout.margin.t, fig.layout.margin.b) == (0, 0, 0, 0)
-    line = fig.data[0]
-    assert line.line.color == charts.BLUE
-    assert line.connectgaps is False and np.isnan(line.y[1])
-    assert list(line.customdata) == ["1,5", "–", "2,3"]  # kaufmännisch: 2,25 -> 2,3
-    assert fig.layout.separators == ",."
-
-
 # --- choropleth ----------------------------------------------------------------------------------------------------
 
 
