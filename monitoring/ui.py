@@ -303,11 +303,9 @@ def _tile_help(meta: pd.Series, row: pd.Series | None, region: str) -> str:
     return "  \n".join(lines)
 
 
-def fmt_stand(stand: str) -> str:
-    """Stand is a date (2017-10-10) for GENESIS exports and a month (2025-04) for BA exports."""
-    if not stand:
-        return "nicht angegeben"
-    return f"{stand[5:7]}/{stand[:4]}" if len(stand) == 7 else fmt.fmt_date(stand)
+def fmt_stand(stand: str | None) -> str:
+    """A Stand as users read it (fmt.fmt_date knows days and BA's months); exports without one say so."""
+    return fmt.fmt_date(stand) if stand else "nicht angegeben"
 
 
 def _attributions(values: pd.Series) -> list[str]:
