@@ -514,7 +514,8 @@ def overview_tiles(per_row: int = 4) -> None:
                     indicator_tile(field["headline"], filters=filters, sparkline=True,
                                    label=f"{field['name']}: {indicator(field['headline'])['short_name']}")
                 else:
-                    st.metric(f"{field['name']}", "eigene Zahlen nötig", border=True,
+                    # no official district data: say so in the label (a long value would be cut off)
+                    st.metric(f"{field['name']}: keine amtlichen Kreisdaten", "–", border=True,
                               help=field["data_note"])
                 st.page_link(f"pages/{field['slug']}.py", label=f"Zu {field['name']}", icon=":material/arrow_forward:")
 
