@@ -1,17 +1,17 @@
 """The floor for bench/bench_map.py: a bare Streamlit app with one ~400-polygon choropleth and a selectbox.
 
-Copied from ../shared/bench-baseline/apps/choropleth.py (scenario "choro_map_50v" of its RESULTS.md) and adapted:
+Copied from ../shared/bench-baseline/apps/choropleth.py (scenario "choro_geo_50v" of its RESULTS.md) and adapted:
 
-  * defaults BENCH_MAP=map (go.Choroplethmap, MapLibre/WebGL, map_style="white-bg", no tiles -- like the
-    Kreisvergleich map) and BENCH_VERTS=50 (our data/kreise_simplified.geojson: 400 districts, median 49
-    vertices, ~19 900 in all); the synthetic polygons keep full float precision, as in the baseline;
+  * BENCH_VERTS=50 by default, like our data/kreise_simplified.geojson (400 districts, median 49 vertices, ~19 900
+    in all); the synthetic polygons keep full float precision and are embedded in the figure, as in the baseline;
   * the topojson config is only passed for BENCH_MAP=geo (a "map" trace needs no external resources; "geo" needs
-    BENCH_TOPOJSON_URL pointing at the baseline's apps/static/ or plotly's CDN).
+    BENCH_TOPOJSON_URL=app/static/ and a static/ folder with an empty world_110m.json beside this file, which
+    bench/bench_map.py sets up, or plotly's CDN).
 
 Env vars:
   BENCH_GRID   grid size n (n x n squares, default 20 -> 400 polygons)
   BENCH_VERTS  vertices per polygon (default 50)
-  BENCH_MAP    "map" (go.Choroplethmap, default) or "geo" (go.Choropleth, SVG)
+  BENCH_MAP    "geo" (go.Choropleth, SVG, default; like the Kreisvergleich map) or "map" (go.Choroplethmap)
   BENCH_LOG    set: print "BENCH_SCRIPT_MS <ms>" per script run
 
 The map title contains the selected option ("Indicator 07 - map"), which is how the benchmark sees a rerun arrive.
@@ -27,7 +27,7 @@ import streamlit as st  # noqa: E402
 
 N = int(os.environ.get("BENCH_GRID", 20))
 V = int(os.environ.get("BENCH_VERTS", 50))
-KIND = os.environ.get("BENCH_MAP", "map")
+KIND = os.environ.get("BENCH_MAP", "geo")
 INDICATORS = [f"Indicator {i:02d}" for i in range(60)]
 
 

@@ -10,13 +10,16 @@ In one run, on the same machine, it measures
   1. cold load   /kreisvergleich?kreis=08216&gebiet=DG&indikator=auslaenderanteil&jahr=2015 in a fresh browser
                  context (empty HTTP cache, new session; the server's caches warm from one unmeasured load first),
                  ms since navigation start, measured in the page (performance.now()):
-                   map  the map is drawn: the first visible `.js-plotly-plot` with a MapLibre canvas
-                        (`.maplibregl-canvas`) has fired `plotly_afterplot` (plotly.js fires it for a map trace only
-                        after MapLibre loaded and rendered);
-                   all  the map is drawn and every chart of the page (map, ranking, time series, scatter) is drawn
-                        and visible (`.main-svg`), every Plotly container is drawn;
-                 against the same cold load of bench/bare_map_app.py (one go.Choroplethmap, white-bg, 400 synthetic
-                 polygons x 50 vertices: the baseline's "choro_map_50v").  Floor: page (all) <= 1.2 x bare.
+                   map  the map is drawn: the first visible `.js-plotly-plot` with district paths
+                        (`.choroplethlayer path`, a geo map; or a MapLibre canvas for a go.Choroplethmap) has fired
+                        `plotly_afterplot` (for a geo map with a GeoJSON URL, plotly.js fires it after the fetch and
+                        the drawing);
+                   all  the map is drawn and every chart of the page is drawn and visible (`.main-svg`), every
+                        Plotly container is drawn (the page opens on its "Karte" tab: the map only);
+                 against the same cold load of bench/bare_map_app.py (one go.Choropleth, SVG, 400 synthetic
+                 polygons x 50 vertices embedded in the figure, empty base-map topojson served from app/static/:
+                 the baseline's "choro_geo_50v").  Floor: page (all) <= 1.2 x bare.  Both servers run side by side
+                 and the cold loads alternate (page, bare, page, ...), so drift in the machine's load hits both.
   2. rerun       indicator change in the main-area selectbox "Kennzahl" (typed to filter; the list is virtualised),
                  cycling through four indicators with values for ~400 districts in 2015 (one unmeasured pass first:
                  query and chart caches warm, then --reps measured changes): pointerdown on the option -> the script
@@ -29,7 +32,7 @@ In one run, on the same machine, it measures
 
 Writes <out>/bench_map.json and <out>/bench_map.md (server logs: <out>/logs/map_*.log) and prints the table.
 In-page instrumentation follows bench/bench_pages.py and ../shared/bench-baseline (instrument.py: afterplot for
-MapLibre maps; rerun_latency.py: breakdown trigger -> send -> last message -> drawn).
+maps; rerun_latency.py: breakdown trigger -> send -> last message -> drawn).
 """
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -65,7 +69,8 @@ INDICATOR_CYCLE = [
 ]
 BARE_START = "Indicator 00"
 BARE_CYCLE = ["Indicator 01", "Indicator 02", "Indicator 03", BARE_START]
-BARE_ENV = {"BENCH_MAP": "map", "BENCH_VERTS": "50", "BENCH_GRID": "20", "BENCH_LOG": "1"}
+BARE_ENV = {"BENCH_MAP": "geo", "BENCH_VERTS": "50", "BENCH_GRID": "20", "BENCH_LOG": "1",
+            "BENCH_TOPOJSON_URL": "app/static/"}
 FLOORS = {"cold_ratio": 1.2, "rerun_ms": 300.0, "sql_p95_ms": 20.0}
 TIMEOUT_MS = 60_000
 
@@ -107,7 +112,8 @@ INSTRUMENT_JS = r"""
     const lines = t.querySelectorAll('tspan.line');  // a wrapped title: one tspan per line
     return lines.length ? [...lines].map(l => l.textContent).join(' ') : t.textContent;
   }).join(' '));
-  const isMap = (el) => el.querySelector('.maplibregl-canvas') !== null;
+  // a geo map (SVG, go.Choropleth) with its district paths, or a MapLibre map (go.Choroplethmap)
+  const isMap = (el) => el.querySelector('.choroplethlayer path, .maplibregl-canvas') !== null;
   const plots = () => [...document.querySelectorAll('.js-plotly-plot')]
       .filter(el => el.querySelector('.main-svg') && visible(el));
   const containers = () => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(visible).length;
@@ -281,13 +287,15 @@ def load_once(browser, url: str, count: int, *, watch_console: bool = False) -> 
         context.close()
 
 
-def cold_loads(browser, url: str, count: int, reps: int, tag: str) -> list[dict]:
-    rows = []
+def interleaved_cold_loads(browser, page_url: str, page_count: int, bare_url: str, reps: int) -> tuple[list, list]:
+    """`reps` cold loads of the page and of the bare app, alternating (page, bare, page, bare, ...), so that a
+    machine that gets busier or quieter during the run shifts both sides alike instead of biasing the ratio."""
+    page_rows, bare_rows = [], []
     for i in range(reps):
-        row = load_once(browser, url, count)
-        rows.append(row)
-        log(f"    [{tag}] cold {i + 1}/{reps}: map {row['map']:.0f} ms, all {row['all']:.0f} ms")
-    return rows
+        page_rows.append(load_once(browser, page_url, page_count))
+        bare_rows.append(load_once(browser, bare_url, 1))
+        log(f"    cold {i + 1}/{reps}: page all {page_rows[-1]['all']:.0f} ms, bare {bare_rows[-1]['all']:.0f} ms")
+    return page_rows, bare_rows
 
 
 def reruns(browser, url: str, label: str, cycle: list[str], start: str, names: dict[str, str], reps: int,
@@ -480,11 +488,14 @@ def markdown(result: dict) -> str:
         f"pandas {v.get('pandas', '?')}, playwright {v.get('playwright', '?')}. Code: "
         f"{describe_source(result.get('source_start'))}.",
         "",
-        f"Page: `/{PAGE}?{PAGE_QUERY}` ({page.get('charts', '?')} charts: map, ranking, time series, scatter). "
+        f"Page: `/{PAGE}?{PAGE_QUERY}` ({page.get('charts', '?')} chart(s) drawn: the page opens on its tab "
+        "\"Karte\"; ranking, time series, scatter, comparable districts and profile are the other tabs and are "
+        "computed only when opened). The map is a go.Choropleth (SVG) whose boundaries the browser fetches once "
+        "from app/static/. "
         f"Bare: `bench/bare_map_app.py` ({', '.join(f'{k}={x}' for k, x in BARE_ENV.items() if k != 'BENCH_LOG')}: "
-        "one go.Choroplethmap, white-bg, 400 polygons × 49 points, full float precision). "
+        "one go.Choropleth, 400 polygons × 49 points embedded in the figure, full float precision). "
         "Medians (min–max) in ms. cold = fresh browser context, server caches warm, ms since navigation start; "
-        "map = the map fired plotly_afterplot (MapLibre rendered); all = map and every chart drawn. "
+        "map = the map fired plotly_afterplot with its districts drawn; all = map and every chart drawn. "
         "rerun = pointerdown on the option → run finished, map redrawn naming the new indicator, all charts drawn "
         "(warm caches, one unmeasured pass first).",
         "",
@@ -613,6 +624,38 @@ def wait_for_quiet(max_s: float, threshold: float = 1.0) -> dict:
     return {"waited_s": time.monotonic() - t0, "loadavg": os.getloadavg(), "quiet": os.getloadavg()[0] < threshold}
 
 
+def bare_app_dir(directory: Path) -> Path:
+    """bench/bare_map_app.py with a static/ folder of the project's empty base-map topojson files beside it: a geo
+    map loads one even when hidden, and Streamlit serves app/static/ only from next to the main script."""
+    (directory / "static").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(PROJECT_DIR / "bench" / "bare_map_app.py", directory / "bare_map_app.py")
+    for topojson in (PROJECT_DIR / "static").glob("world_*.json"):
+        shutil.copy2(topojson, directory / "static" / topojson.name)
+    return directory
+
+
+def first_load(browser, url: str, dashboard: StreamlitServer, result: dict) -> dict:
+    """The page's first load after the server started (caches cold); notes errors and failed requests."""
+    log(f"[page] first load after server start: {url}")
+    first = load_once(browser, url, 1, watch_console=True)
+    page = {"url_path": f"/{PAGE}?{PAGE_QUERY}", "charts": first["charts"], "titles": first.pop("titles"),
+            "first_load": first, "startup_ms": dashboard.startup_s * 1000}
+    if first["errors"]:
+        result["notes"].append(f"page shows an error: {first['errors'][0][:300]!r}")
+    failed = [r for r in first["failed_responses"] if "/_stcore/" not in r]
+    if failed:
+        result["notes"].append(f"page: failed requests {failed[:5]}")
+    if first["console_errors"]:
+        stcore = all("404" in c for c in first["console_errors"]) and len(failed) == 0
+        result["notes"].append(
+            f"page: {len(first['console_errors'])} console error(s) on the first load"
+            + (" — only Streamlit's 404 probes of <page>/_stcore/health and /_stcore/host-config "
+               "(it tries the deep link's path as base URL first; harmless)" if stcore else
+               f": {first['console_errors'][:5]}"))
+    log(f"[page] {page['charts']} charts: {page['titles']}")
+    return page
+
+
 def bench_browser(result: dict, reps: int, log_dir: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -620,61 +663,39 @@ def bench_browser(result: dict, reps: int, log_dir: Path) -> None:
     with sync_playwright() as playwright:
         browser = launch_browser(playwright)
         try:
-            # ── the page ──
             dashboard = StreamlitServer(PROJECT_DIR / "dashboard.py", env={"INTEGRATIONSMONITOR_TIMING": "1"},
                                         log_path=log_dir / "map_dashboard.log")
+            bare_dir = bare_app_dir(log_dir.parent / "bare_map")
+            bare_srv = StreamlitServer(bare_dir / "bare_map_app.py", cwd=bare_dir, env=BARE_ENV,
+                                       log_path=log_dir / "map_bare.log",
+                                       extra_args=("--server.enableStaticServing", "true"))
             dashboard.start(timeout=60)
-            try:
-                url = f"{dashboard.url}{PAGE}?{PAGE_QUERY}"
-                log(f"[page] first load after server start: {url}")
-                first = load_once(browser, url, 1, watch_console=True)
-                count = first["charts"]
-                page = result["page"] = {"url_path": f"/{PAGE}?{PAGE_QUERY}", "charts": count,
-                                         "titles": first.pop("titles"), "first_load": first,
-                                         "startup_ms": dashboard.startup_s * 1000}
-                if first["errors"]:
-                    result["notes"].append(f"page shows an error: {first['errors'][0][:300]!r}")
-                failed = [r for r in first["failed_responses"] if "/_stcore/" not in r]
-                if failed:
-                    result["notes"].append(f"page: failed requests {failed[:5]}")
-                if first["console_errors"]:
-                    stcore = all("404" in c for c in first["console_errors"]) and len(failed) == 0
-                    result["notes"].append(
-                        f"page: {len(first['console_errors'])} console error(s) on the first load"
-                        + (" — only Streamlit's 404 probes of <page>/_stcore/health and /_stcore/host-config "
-                           "(it tries the deep link's path as base URL first; harmless)" if stcore else
-                           f": {first['console_errors'][:5]}"))
-                log(f"[page] {count} charts: {page['titles']}")
-                log("[page] cold loads")
-                page["cold"] = cold_loads(browser, url, count, reps, "page")
-                page["cold_summary"] = load_summary(page["cold"])
-                log("[page] reruns (indicator change)")
-                rr = reruns(browser, url, "Kennzahl", INDICATOR_CYCLE, INDICATOR_START, names, reps, dashboard, "page")
-                page["rerun"] = rr
-                page["rerun_summary"] = rerun_summary(rr)
-                text = dashboard.log_text()
-                if "Traceback" in text:
-                    result["notes"].append("dashboard log contains a Traceback (see logs/map_dashboard.log)")
-            finally:
-                dashboard.stop()
-            # ── the bare map app ──
-            bare_srv = StreamlitServer(PROJECT_DIR / "bench" / "bare_map_app.py", env=BARE_ENV,
-                                       log_path=log_dir / "map_bare.log")
             bare_srv.start(timeout=60)
             try:
+                url = f"{dashboard.url}{PAGE}?{PAGE_QUERY}"
+                page = result["page"] = first_load(browser, url, dashboard, result)
+                count = page["charts"]
                 log("[bare] first load after server start")
                 first = load_once(browser, bare_srv.url, 1, watch_console=True)
                 bare = result["bare"] = {"charts": first["charts"], "titles": first.pop("titles"),
                                          "first_load": first, "startup_ms": bare_srv.startup_s * 1000}
-                log("[bare] cold loads")
-                bare["cold"] = cold_loads(browser, bare_srv.url, 1, reps, "bare")
+                log("cold loads, page and bare app alternating")
+                page["cold"], bare["cold"] = interleaved_cold_loads(browser, url, count, bare_srv.url, reps)
+                page["cold_summary"] = load_summary(page["cold"])
                 bare["cold_summary"] = load_summary(bare["cold"])
+                log("[page] reruns (indicator change)")
+                rr = reruns(browser, url, "Kennzahl", INDICATOR_CYCLE, INDICATOR_START, names, reps, dashboard, "page")
+                page["rerun"] = rr
+                page["rerun_summary"] = rerun_summary(rr)
                 log("[bare] reruns")
                 rr = reruns(browser, bare_srv.url, "Indicator", BARE_CYCLE, BARE_START,
                             {o: o for o in [BARE_START, *BARE_CYCLE]}, reps, bare_srv, "bare")
                 bare["rerun"] = rr
                 bare["rerun_summary"] = rerun_summary(rr)
+                if "Traceback" in dashboard.log_text():
+                    result["notes"].append("dashboard log contains a Traceback (see logs/map_dashboard.log)")
             finally:
+                dashboard.stop()
                 bare_srv.stop()
         finally:
             browser.close()
@@ -729,7 +750,7 @@ def main() -> int:
                 result["notes"].append(
                     f"the bare map app itself needs {bare_rerun:.0f} ms (median) for a selectbox change on this "
                     f"machine, more than the {FLOORS['rerun_ms']:.0f} ms floor: a rerun that re-sends and redraws "
-                    "a 400-polygon go.Choroplethmap cannot meet it here")
+                    "a 400-polygon map cannot meet it here")
         result["source_end"] = source_state()
         if result["source_end"]["digest"] != result["source_start"]["digest"]:
             result["notes"].append("the page's code or data changed while the benchmark ran (source digest "

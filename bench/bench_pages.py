@@ -18,7 +18,9 @@ measures for every Handlungsfeld page that shows charts:
               first, so the query cache is warm (those first, cache-cold changes are reported separately).
   script      the page script's own run time on the measured (warm-cache) reruns, from SCRIPT_MS lines.
 
-and the same cold load / rerun (selectbox change) for the bare app with the page's chart count.  Ratios are
+and the same cold load / rerun (selectbox change) for the bare app with the page's chart count, measured next to
+the page: the bare servers keep running, each page's cold loads alternate with the bare app's (page, bare, page,
+...), and the bare app's reruns follow the page's, so drift in the machine's load hits both sides.  Ratios are
 page ÷ bare; floors: cold ≤ 1.2× bare, rerun ≤ 1.5× bare, script ≤ 50 ms.
 
 Writes <out>/bench_pages.json and <out>/bench_pages.md (plus server logs in <out>/logs/) and prints the table.
@@ -165,26 +167,33 @@ def probe(browser, url: str) -> dict:
         context.close()
 
 
-def cold_loads(browser, url: str, count: int, reps: int) -> list[dict]:
-    """`reps` loads, each in a fresh context; time until `count` charts are drawn and visible."""
-    rows = []
+def cold_load(browser, url: str, count: int) -> dict:
+    """One load in a fresh context; time until `count` charts are drawn and visible."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(instrument(count))
+    try:
+        page = context.new_page()
+        t0 = time.perf_counter()
+        page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
+        page.wait_for_function("() => window.__im && window.__im.load.paint !== null", timeout=TIMEOUT_MS,
+                               polling=50)
+        wall = (time.perf_counter() - t0) * 1000
+        load = page.evaluate("() => window.__im.load")
+        wait_for_charts(page, count, timeout=TIMEOUT_MS)  # let the session finish before the next one starts
+        return {"match_ms": load["match"], "paint_ms": load["paint"], "wall_ms": wall}
+    finally:
+        context.close()
+
+
+def interleaved_cold_loads(browser, page_url: str, bare_url: str, count: int, reps: int) -> tuple[list, list]:
+    """`reps` cold loads of the page and of the bare app, alternating (page, bare, page, bare, ...), so that a
+    machine that gets busier or quieter during the run shifts both sides alike instead of biasing the ratio."""
+    page_rows, bare_rows = [], []
     for i in range(reps):
-        context = browser.new_context(viewport=VIEWPORT)
-        context.add_init_script(instrument(count))
-        try:
-            page = context.new_page()
-            t0 = time.perf_counter()
-            page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
-            page.wait_for_function("() => window.__im && window.__im.load.paint !== null", timeout=TIMEOUT_MS,
-                                   polling=50)
-            wall = (time.perf_counter() - t0) * 1000
-            load = page.evaluate("() => window.__im.load")
-            wait_for_charts(page, count, timeout=TIMEOUT_MS)  # let the session finish before the next one starts
-            rows.append({"match_ms": load["match"], "paint_ms": load["paint"], "wall_ms": wall})
-            log(f"    cold {i + 1}/{reps}: {load['match']:.0f} ms")
-        finally:
-            context.close()
-    return rows
+        page_rows.append(cold_load(browser, page_url, count))
+        bare_rows.append(cold_load(browser, bare_url, count))
+        log(f"    cold {i + 1}/{reps}: page {page_rows[-1]['match_ms']:.0f} ms, bare {bare_rows[-1]['match_ms']:.0f} ms")
+    return page_rows, bare_rows
 
 
 def reruns(browser, url: str, cycle: list[str], start: str, reps: int, server: StreamlitServer) -> dict:
@@ -300,8 +309,7 @@ def markdown(result: dict) -> str:
             reason = " ".join(str(r["skipped"]).replace("|", "/").split())
             lines.append(f"| {slug} | {r.get('charts', 0)} | {reason} |  |  |  |  |  |  |  |  |  |")
             continue
-        bare = result["bare"][str(r["charts"])]
-        s, b = r["summary"], bare["summary"]
+        s, b = r["summary"], r["bare"]["summary"]
         script_ok = (f"{'ok' if s['script_ms']['median'] <= FLOORS['script_ms'] else '**over**'}"
                      if s["script_ms"].get("n") else "n/a")
         lines.append(
@@ -337,63 +345,64 @@ def versions() -> dict:
 # ── main ────────────────────────────────────────────────────────────────────────────────────────
 
 
-def bench_bare(browser, count: int, reps: int, log_dir: Path) -> dict:
-    env = {"BENCH_CHARTS": str(count), "BENCH_LOG": "1"}
-    with StreamlitServer(PROJECT_DIR / "bench" / "bare_app.py", env=env,
-                         log_path=log_dir / f"bare_{count}.log") as server:
-        probe(browser, server.url)
-        cold = cold_loads(browser, server.url, count, reps)
-        rr = reruns(browser, server.url, BARE_CYCLE, BARE_DEFAULT, reps, server)
-    scripts = [ms for _, ms in rr["script_measured"]]
-    return {"charts": count, "cold": cold, "rerun": rr["measured"], "rerun_first_pass": rr["first_pass"],
-            "script_ms": scripts,
-            "summary": {"cold": summarize(r["match_ms"] for r in cold),
-                        "rerun": summarize(r["match_ms"] for r in rr["measured"]),
-                        "script_ms": summarize(scripts)}}
+def bare_server(servers: dict, count: int, log_dir: Path) -> StreamlitServer:
+    """The bare app with `count` charts, started on first use and kept running for the pages that follow."""
+    if count not in servers:
+        server = StreamlitServer(PROJECT_DIR / "bench" / "bare_app.py", env={"BENCH_CHARTS": str(count), "BENCH_LOG": "1"},
+                                 log_path=log_dir / f"bare_{count}.log")
+        server.start(timeout=60)
+        servers[count] = server
+    return servers[count]
 
 
-def bench_page(browser, dashboard: StreamlitServer, slug: str, reps: int, log_dir: Path, result: dict) -> dict:
-    """Cold loads and reruns of one dashboard page, and (once per chart count) the bare app with as many charts."""
+def timing_summary(cold: list, rr: dict, scripts: list) -> dict:
+    return {"cold": summarize(r["match_ms"] for r in cold),
+            "rerun": summarize(r["match_ms"] for r in rr["measured"]),
+            "rerun_first_pass": summarize(r["match_ms"] for r in rr["first_pass"]),
+            "script_ms": summarize(scripts)}
+
+
+def bench_page(browser, dashboard: StreamlitServer, slug: str, reps: int, bare_servers: dict, log_dir: Path,
+               result: dict) -> dict:
+    """Cold loads (interleaved with the bare app's) and reruns of one dashboard page, then the bare app's reruns."""
     url = dashboard.url + slug
     log(f"[{slug}] probe")
     info = probe(browser, url)
     if info["errors"]:
-        result["pages"][slug] = {"skipped": "page shows an error", "charts": info["charts"],
-                                 "errors": info["errors"]}
         result["notes"].append(f"{slug}: error on the page: {info['errors'][0][:300]!r}")
         log(f"[{slug}] ERROR on page, skipped: {info['errors'][0][:300]}")
-        return result["pages"][slug]
+        return {"skipped": "page shows an error", "charts": info["charts"], "errors": info["errors"]}
     if info["charts"] == 0:
-        result["pages"][slug] = {"skipped": "no charts (nothing to compare)", "charts": 0}
         log(f"[{slug}] no charts, skipped")
-        return result["pages"][slug]
+        return {"skipped": "no charts (nothing to compare)", "charts": 0}
     count = info["charts"]
-    log(f"[{slug}] {count} charts; cold loads")
-    cold = cold_loads(browser, url, count, reps)
+    bare = bare_server(bare_servers, count, log_dir)
+    probe(browser, bare.url)
+    log(f"[{slug}] {count} charts; cold loads, alternating with the bare app with {count} charts")
+    cold, bare_cold = interleaved_cold_loads(browser, url, bare.url, count, reps)
     log(f"[{slug}] reruns")
     rr = reruns(browser, url, DISTRICT_CYCLE, DEFAULT_KREIS, reps, dashboard)
+    log(f"[{slug}] bare app reruns")
+    bare_rr = reruns(browser, bare.url, BARE_CYCLE, BARE_DEFAULT, reps, bare)
     scripts = [ms for page, ms in rr["script_measured"] if page in (None, slug)]
+    bare_scripts = [ms for _, ms in bare_rr["script_measured"]]
     if not rr["script_measured"] and not rr["script_first_pass"]:
         result["notes"].append("no SCRIPT_MS lines in the dashboard's output: dashboard.py does not "
                                "print them (INTEGRATIONSMONITOR_TIMING=1 was set)")
+    if any(r["charts_naming_option"] == 0 for r in rr["measured"]):
+        result["notes"].append(f"{slug}: no chart names the district (Land/Bund values only); its rerun "
+                               "ends when the script run finished and all charts are drawn")
     page = {"charts": count, "chart_titles": [t["title"] for t in info["texts"]],
             "cold": cold, "rerun": rr["measured"], "rerun_first_pass": rr["first_pass"],
             "rerun_expect": rr["expect"], "script_ms": scripts,
             "script_runs_per_change": len(rr["script_measured"]) / max(1, reps),
             "script_ms_first_pass": [ms for _, ms in rr["script_first_pass"]],
-            "summary": {"cold": summarize(r["match_ms"] for r in cold),
-                        "rerun": summarize(r["match_ms"] for r in rr["measured"]),
-                        "rerun_first_pass": summarize(r["match_ms"] for r in rr["first_pass"]),
-                        "script_ms": summarize(scripts)}}
-    if any(r["charts_naming_option"] == 0 for r in rr["measured"]):
-        result["notes"].append(f"{slug}: no chart names the district (Land/Bund values only); its rerun "
-                               "ends when the script run finished and all charts are drawn")
-    if str(count) not in result["bare"]:
-        log(f"[bare app, {count} charts]")
-        result["bare"][str(count)] = bench_bare(browser, count, reps, log_dir)
-    bare = result["bare"][str(count)]["summary"]
-    page["ratios"] = {"cold": ratio(page["summary"]["cold"], bare["cold"]),
-                      "rerun": ratio(page["summary"]["rerun"], bare["rerun"])}
+            "summary": timing_summary(cold, rr, scripts),
+            "bare": {"charts": count, "cold": bare_cold, "rerun": bare_rr["measured"], "script_ms": bare_scripts,
+                     "summary": timing_summary(bare_cold, bare_rr, bare_scripts)}}
+    page_summary, bare_summary = page["summary"], page["bare"]["summary"]
+    page["ratios"] = {"cold": ratio(page_summary["cold"], bare_summary["cold"]),
+                      "rerun": ratio(page_summary["rerun"], bare_summary["rerun"])}
     return page
 
 
@@ -412,18 +421,20 @@ def main() -> int:
     result = {"started": started, "reps": args.reps, "floors": FLOORS, "versions": versions(),
               "machine": {"nproc": os.cpu_count(), "platform": platform.platform(),
                           "loadavg_start": os.getloadavg()},
-              "pages": {}, "bare": {}, "notes": []}
+              "pages": {}, "notes": []}
     t_start = time.perf_counter()
     dashboard = StreamlitServer(PROJECT_DIR / "dashboard.py", env={"INTEGRATIONSMONITOR_TIMING": "1"},
                                 log_path=log_dir / "dashboard.log")
     dashboard.start(timeout=60)
     result["dashboard_startup_ms"] = dashboard.startup_s * 1000
+    bare_servers: dict[int, StreamlitServer] = {}
     try:
         with sync_playwright() as playwright:
             browser = launch_browser(playwright)
             for slug in [s for s in args.pages.split(",") if s]:
                 try:
-                    result["pages"][slug] = bench_page(browser, dashboard, slug, args.reps, log_dir, result)
+                    result["pages"][slug] = bench_page(browser, dashboard, slug, args.reps, bare_servers, log_dir,
+                                                       result)
                 except Exception as exc:  # noqa: BLE001 - one page failing must not lose the others
                     log(f"[{slug}] FAILED: {exc}")
                     result["pages"][slug] = {"skipped": f"failed: {str(exc)[:200]}", "charts": 0, "error": str(exc)}
@@ -432,6 +443,8 @@ def main() -> int:
             browser.close()
     finally:
         dashboard.stop()
+        for server in bare_servers.values():
+            server.stop()
     result["notes"] = list(dict.fromkeys(result["notes"]))
     result["wall_s"] = time.perf_counter() - t_start
     result["machine"]["loadavg_end"] = os.getloadavg()

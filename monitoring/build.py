@@ -69,8 +69,10 @@ def canonical_facts(observations: pd.DataFrame) -> pd.DataFrame:
     return facts.reset_index(drop=True)
 
 
-def build_dataset(raw_dir: Path = DEFAULT_RAW, data_dir: Path = PROJECT_DIR / "data", progress=None) -> dict:
-    """Run the whole build; data/ changes only if every step succeeded."""
+def build_dataset(raw_dir: Path = DEFAULT_RAW, data_dir: Path = PROJECT_DIR / "data", progress=None,
+                  static_dir: Path = PROJECT_DIR / "static") -> dict:
+    """Run the whole build; data/ changes only if every step succeeded.  The boundaries are then also copied to
+    static/, from where the browser fetches them for the map."""
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"Rohdatenordner nicht gefunden: {raw_dir}")
     started = time.perf_counter()
@@ -93,6 +95,7 @@ def build_dataset(raw_dir: Path = DEFAULT_RAW, data_dir: Path = PROJECT_DIR / "d
         (staging / "BUILD.md").write_text(build_notes(report, facts), encoding="utf-8")
         for item in staging.iterdir():
             os.replace(item, data_dir / item.name)
+    geo.publish_boundaries(data_dir, static_dir)
     return report
 
 

@@ -80,6 +80,9 @@ PLOTLY_CONFIG = {
     "displaylogo": False,
     "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
     "toImageButtonOptions": {"format": "png", "scale": 2},
+    # A geo map (go.Choropleth) loads a base-map topojson even when it is hidden; by default from cdn.plot.ly.
+    # static/ holds empty ones (served by Streamlit, server.enableStaticServing), so the map also works offline.
+    "topojsonURL": "app/static/",
 }
 
 GERMANY_AGS = "DG"
@@ -507,46 +510,49 @@ def _first(values) -> str:
 
 
 def choropleth_figure(
-    df: pd.DataFrame, geojson: dict, *, title: str, unit: str, decimals: int, source_line: str,
-    focus_ags: str | None, classes: int = 5, method: str = "quantile", outlines: dict | None = None,
+    df: pd.DataFrame, *, boundaries_url: str, title: str, unit: str, decimals: int, source_line: str,
+    focus_ags: str | None, classes: int = 5, method: str = "quantile", outlines_url: str | None = None,
 ) -> go.Figure:
-    """A district map in ``classes`` classes (method "quantile" or "equal"), offline (``map_style="white-bg"``).
+    """A district map in ``classes`` classes (method "quantile" or "equal"): an SVG ``go.Choropleth`` without base map.
 
-    df: ags, name, value (float, NaN = gap), flag (str).  geojson: FeatureCollection whose features carry
-    ``properties.ags`` (data/kreise_simplified.geojson).  Each class is one trace with a German legend entry
-    ("10,0 bis unter 12,5 %"); districts without a value are grey ("keine Angabe"); the focus is outlined in black.
-    Every trace carries only its own features, so the boundaries travel once.  ``outlines`` (the Länder as
-    GeoJSON) are drawn as a dark line layer on top, inline, so they need no tile server either.
+    df: ags, name, value (float, NaN = gap), flag (str).  ``boundaries_url``: where the browser fetches the
+    district GeoJSON (features with ``properties.ags``; static/kreise.geojson served by Streamlit), so the
+    boundaries travel once per browser and not with every rerun; plotly.js keeps a fetched GeoJSON for all later
+    figures.  Each class is one trace with a German legend entry ("10,0 bis unter 12,5 %"); districts without a
+    value are grey ("keine Angabe"); the focus is outlined in black.  ``outlines_url`` (the Länder, same
+    ``properties.ags``) draws the borders of the Länder present in df as dark lines on top.
     """
     data = _ranking_frame(df)
-    features = {f["properties"]["ags"]: f for f in geojson["features"] if f["properties"]["ags"] in set(data["ags"])}
-    data = data[data["ags"].isin(features)]
     edges = class_edges(data["value"], classes, method, decimals)
     labels = class_labels(edges, unit, decimals)
     colors = sample_colorscale("Blues", list(np.linspace(0.2, 0.95, len(labels)))) if labels else []
     data["class"] = _classify(data["value"], edges, decimals)
     fig = go.Figure()
-    for i, (label, color) in enumerate(zip(labels, colors)):
-        rows = data[data["class"] == i]
-        fig.add_trace(_map_trace(rows, features, label, color, unit, decimals))
+    # An empty class keeps its legend entry (equal intervals: the scale stays whole); no values, no classes.
+    for i, (label, color) in enumerate(zip(labels, colors) if data["value"].notna().any() else []):
+        fig.add_trace(_map_trace(data[data["class"] == i], boundaries_url, label, color, unit, decimals))
     missing = data[data["value"].isna()]
     if not missing.empty:
-        fig.add_trace(_map_trace(missing, features, "keine Angabe", MISSING_COLOR, unit, decimals))
+        fig.add_trace(_map_trace(missing, boundaries_url, "keine Angabe", MISSING_COLOR, unit, decimals))
+    if outlines_url:
+        laender = sorted({ags[:2] for ags in data["ags"]})
+        fig.add_trace(_outline_trace(laender, outlines_url, name="Ländergrenzen", line={"color": TEXT_COLOR, "width": 1.4}))
     focus = data[data["ags"] == focus_ags]
     if not focus.empty:
-        label = f"▶ {focus['name'].iloc[0]} (schwarz umrandet)"
-        fig.add_trace(_map_trace(focus, features, label, "rgba(0,0,0,0)", unit, decimals,
-                                 line={"color": BLACK, "width": 3}))
-        fig.data[-1].hoverinfo = "skip"
-    center, zoom = _map_view(list(features.values()), height=560)
-    layers = [{"source": outlines, "type": "line", "color": TEXT_COLOR, "line": {"width": 1.6}, "below": ""}] if outlines else []
-    fig.update_layout(map={"style": "white-bg", "center": center, "zoom": zoom, "layers": layers},
-                      legend={"traceorder": "normal"}, hovermode="closest", clickmode="event+select")
+        fig.add_trace(_outline_trace(list(focus["ags"]), boundaries_url, name=f"▶ {focus['name'].iloc[0]} (schwarz umrandet)",
+                                     line={"color": BLACK, "width": 3}))
+    fig.update_layout(geo=_MAP_GEO, legend={"traceorder": "normal"}, hovermode="closest", clickmode="event+select")
     fig = apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=620)
     fig.update_layout(legend={"orientation": "v", "x": 0, "y": 1, "yanchor": "top",
                               "bgcolor": "rgba(255,255,255,0.85)"},
                       margin={"t": 18 + 26 * len(_wrap(_title_with_unit(title, unit), TITLE_WRAP))})
     return fig
+
+
+# No base map (plotly.js still loads static/world_110m.json, an empty topojson, see PLOTLY_CONFIG["topojsonURL"]);
+# the view fits the districts drawn; Mercator keeps Germany's familiar shape.
+_MAP_GEO = {"visible": False, "resolution": 110, "fitbounds": "locations", "projection": {"type": "mercator"},
+            "bgcolor": "white"}
 
 
 def class_edges(values, classes: int = 5, method: str = "quantile", decimals: int = 1) -> list[float]:
@@ -582,40 +588,22 @@ def _classify(values: pd.Series, edges: list[float], decimals: int) -> pd.Series
     return pd.Series(np.where(rounded.isna(), -1, index), index=values.index)
 
 
-def _map_trace(rows, features, name, color, unit, decimals, line=None) -> go.Choroplethmap:
+def _map_trace(rows, boundaries_url, name, color, unit, decimals) -> go.Choropleth:
     hover = [f"{n}: {_value_text(v, f, unit, decimals)}" for n, v, f in zip(rows["name"], rows["value"], rows["flag"])]
-    return go.Choroplethmap(
-        geojson={"type": "FeatureCollection", "features": [features[a] for a in rows["ags"]]},
-        featureidkey="properties.ags", locations=list(rows["ags"]), z=[0] * len(rows), name=name,
-        colorscale=[[0, color], [1, color]], showscale=False, showlegend=True,
-        marker={"line": line or {"color": "white", "width": 0.8}},
-        customdata=hover, hovertemplate=_HOVER,
+    return go.Choropleth(
+        geojson=boundaries_url, featureidkey="properties.ags", locations=list(rows["ags"]), z=[0] * len(rows),
+        name=name, colorscale=[[0, color], [1, color]], showscale=False, showlegend=True,
+        marker={"line": {"color": "white", "width": 0.6}}, customdata=hover, hovertemplate=_HOVER,
     )
 
 
-def _map_view(features: list[dict], *, height: int, width: int = 640) -> tuple[dict, float]:
-    """Centre and zoom that fit the features (web Mercator, 512 px tiles)."""
-    lons, lats = [], []
-    for feature in features:
-        for lon, lat in _coordinates(feature["geometry"]["coordinates"]):
-            lons.append(lon)
-            lats.append(lat)
-    if not lons:
-        return {"lon": 10.45, "lat": 51.16}, 4.6
-    west, east, south, north = min(lons), max(lons), min(lats), max(lats)
-    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
-    zoom_x = math.log2(width * 360 / (512 * max(east - west, 1e-3)))
-    zoom_y = math.log2(height * 2 * math.pi / (512 * max(merc(north) - merc(south), 1e-4)))
-    centre_lat = math.degrees(math.atan(math.sinh((merc(north) + merc(south)) / 2)))
-    return {"lon": (west + east) / 2, "lat": centre_lat}, round(min(zoom_x, zoom_y) - 0.25, 2)
-
-
-def _coordinates(nested):
-    if isinstance(nested[0], (int, float)):
-        yield nested[0], nested[1]
-        return
-    for part in nested:
-        yield from _coordinates(part)
+def _outline_trace(codes, boundaries_url, *, name, line) -> go.Choropleth:
+    """Borders only: a transparent fill that neither hovers nor takes clicks from the districts beneath."""
+    return go.Choropleth(
+        geojson=boundaries_url, featureidkey="properties.ags", locations=codes, z=[0] * len(codes), name=name,
+        colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False, showlegend=name.startswith("▶"),
+        marker={"line": line}, hoverinfo="skip",
+    )
 
 
 def scatter_figure(

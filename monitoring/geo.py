@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -413,6 +414,17 @@ def write_geo_data(raw_dir: Path, out_dir: Path) -> dict:
             "crosswalk.csv": BBSR_ATTRIBUTION,
         },
     }
+
+
+SERVED_BOUNDARIES = ("kreise_simplified.geojson", "laender_simplified.geojson")
+
+
+def publish_boundaries(data_dir: Path, static_dir: Path) -> None:
+    """Copy the simplified boundaries from data/ to static/, which Streamlit serves under app/static/ (it serves
+    nothing else, and follows no link out of that folder).  data/ stays the one place they are made."""
+    static_dir.mkdir(parents=True, exist_ok=True)
+    for name in SERVED_BOUNDARIES:
+        shutil.copyfile(data_dir / name, static_dir / name)
 
 
 def _check_crosswalk_targets(crosswalk: pd.DataFrame, districts: pd.DataFrame) -> None:

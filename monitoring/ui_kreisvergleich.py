@@ -2,7 +2,6 @@
 scatter, comparable districts and the district's profile.  Figures are cached like the other chart views."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -14,7 +13,6 @@ from .ui import (
     GERMANY,
     LAND,
     MAX_BENCHMARK_DISTRICTS,
-    PROJECT_DIR,
     VIEW_CACHE,
     ChartView,
     catalog,
@@ -29,6 +27,9 @@ from .ui import (
 
 SCOPES = {"land": "Land des Kreises", "DG": "Deutschland (alle 400 Kreise)"}
 METHODS = {"quantile": "Quantile (gleich viele Kreise je Klasse)", "equal": "gleiche Abstände"}
+# URL value -> tab label, in the order of the tabs
+VIEWS = {"karte": "Karte", "rangfolge": "Rangfolge", "verlauf": "Zeitverlauf", "zusammenhang": "Zwei Kennzahlen",
+         "gruppe": "Vergleichsgruppe", "profil": "Profil"}
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,8 @@ class ComparisonChoice:
     method: str
 
 
-@st.cache_data(show_spinner=False)
-def _geojson(name: str) -> dict:
-    return json.loads((PROJECT_DIR / "data" / name).read_text(encoding="utf-8"))
+# Relative to the page, so it also works under a server.baseUrlPath.
+STATIC_URL = "app/static/"
 
 
 def district_indicators() -> list[str]:
@@ -89,6 +89,17 @@ def _init_comparison_state(options: list[str]) -> None:
     state["kv_klassen"] = params.get("klassen") if params.get("klassen") in METHODS else "quantile"
     if (params.get("jahr") or "").isdigit():
         state["kv_jahr"] = int(params["jahr"])
+    state["kv_ansicht"] = VIEWS.get(params.get("ansicht"), VIEWS["karte"])
+
+
+def view_tabs():
+    """The page's views as tabs that rerun on a switch, so the page computes and sends only the open one
+    (``tab.open``).  The open tab is kept in the URL (ansicht)."""
+    tabs = st.tabs(list(VIEWS.values()), key="kv_ansicht", on_change="rerun")
+    slug = {label: slug for slug, label in VIEWS.items()}[st.session_state["kv_ansicht"]]
+    if st.query_params.get("ansicht") != slug:
+        st.query_params["ansicht"] = slug
+    return tabs
 
 
 def _comparison_values(choice: ComparisonChoice) -> pd.DataFrame:
@@ -115,9 +126,9 @@ def _map_view(choice: ComparisonChoice, kreis: str) -> ChartView:
     period = fmt.fmt_period(values["period"].dropna().iloc[0], meta["period_type"]) if values["period"].notna().any() else ""
     title = f"{meta['name']} ({meta['unit']}), {choice.scope_name}, {period}"
     figure = charts.choropleth_figure(
-        values, _geojson("kreise_simplified.geojson"), title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
-        source_line=source_line(values.dropna(subset=["value"]), meta), focus_ags=kreis,
-        method=choice.method, outlines=_geojson("laender_simplified.geojson"),
+        values, boundaries_url=STATIC_URL + "kreise_simplified.geojson", title=title, unit=meta["unit"],
+        decimals=int(meta["decimals"]), source_line=source_line(values.dropna(subset=["value"]), meta), focus_ags=kreis,
+        method=choice.method, outlines_url=STATIC_URL + "laender_simplified.geojson",
     )
     return ChartView(values, figure, title)
 

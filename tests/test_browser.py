@@ -168,12 +168,15 @@ def test_nothing_is_loaded_from_outside_the_server(server, page):
 
 
 def test_click_on_the_map_selects_that_district_and_puts_it_in_the_url(server, page):
-    open_page(page, server.url + "kreisvergleich?kreis=08216", charts=3)
-    canvas = page.locator(".js-plotly-plot canvas").first
-    canvas.wait_for(state="visible")
+    open_page(page, server.url + "kreisvergleich?kreis=08216", charts=1)
+    # the boundaries come from app/static/ (static serving): without them the map would stay empty
+    districts = page.locator(".js-plotly-plot .choroplethlayer path.choroplethlocation")
+    page.wait_for_function("() => document.querySelectorAll('.choroplethlayer path.choroplethlocation').length >= 44",
+                           timeout=FIRST_LOAD_TIMEOUT_MS)
+    assert districts.count() >= 44
     full_page_screenshot(page, SCREENSHOTS / "kreisvergleich-karte.png")
-    box = canvas.bounding_box()
-    # the map is centred on Baden-Württemberg: the point in the middle lies in a district other than Rastatt
+    box = page.locator(".js-plotly-plot .choroplethlayer").first.bounding_box()
+    # the map shows Baden-Württemberg: the point in its middle lies in a district other than Rastatt
     page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.5)
     page.wait_for_function("() => !new URL(location.href).searchParams.get('kreis')?.startsWith('08216')",
                            timeout=FIRST_LOAD_TIMEOUT_MS)
@@ -182,6 +185,24 @@ def test_click_on_the_map_selects_that_district_and_puts_it_in_the_url(server, p
     assert chosen.startswith("08") and chosen != "08216"
     assert selected_option(page, "Kreis") != DEFAULT_KREIS
     assert DEFAULT_KREIS not in main_title(page)
+
+
+def test_comparison_tab_switch_shows_the_ranking_and_is_in_the_url(server, page, browser):
+    open_page(page, server.url + "kreisvergleich?kreis=08216", charts=1)
+    page.get_by_role("tab", name="Rangfolge").click()
+    page.wait_for_url(lambda url: query_of(url).get("ansicht") == ["rangfolge"], timeout=30_000)
+    wait_for_charts(page, 1)
+    assert any(text["title"].startswith("Rangfolge") for text in chart_texts(page)), chart_texts(page)
+    assert page.locator(".js-plotly-plot .choroplethlayer").count() == 0  # the map tab is not drawn meanwhile
+    full_page_screenshot(page, SCREENSHOTS / "kreisvergleich-rangfolge.png")
+    # the copied link opens the same tab for a new visitor
+    context, other = _new_page(browser)
+    try:
+        open_page(other, page.url, charts=1)
+        assert other.get_by_role("tab", name="Rangfolge").get_attribute("aria-selected") == "true"
+        assert any(text["title"].startswith("Rangfolge") for text in chart_texts(other))
+    finally:
+        context.close()
 
 
 def test_root_shows_the_overview(server, page):

@@ -314,30 +314,38 @@ def test_ranking_hover_gives_value_and_rank():
 # --- choropleth ----------------------------------------------------------------------------------------------------
 
 
-def _square(ags, x, y):
-    ring = [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]
-    return {"type": "Feature", "id": ags, "properties": {"ags": ags, "name": ags},
-            "geometry": {"type": "Polygon", "coordinates": [ring]}}
-
-
-def test_choropleth_classes_missing_and_focus():
-    geojson = {"type": "FeatureCollection",
-               "features": [_square(f"0800{i}", 8 + i % 3, 48 + i // 3) for i in range(7)]}
-    df = pd.DataFrame({"ags": [f"0800{i}" for i in range(7)], "name": [f"Kreis {i}" for i in range(7)],
+def test_choropleth_classes_missing_focus_and_borders():
+    df = pd.DataFrame({"ags": [f"0800{i}" for i in range(6)] + ["09001"],
+                       "name": [f"Kreis {i}" for i in range(7)],
                        "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, np.nan], "flag": [""] * 6 + ["."]})
-    fig = charts.choropleth_figure(df, geojson, title="Anteil", unit="%", decimals=1, source_line=SOURCE,
-                                   focus_ags="08001", classes=3)
-    assert fig.layout.map.style == "white-bg"
+    fig = charts.choropleth_figure(df, boundaries_url="app/static/kreise.geojson", title="Anteil", unit="%", decimals=1,
+                                   source_line=SOURCE, focus_ags="08001", classes=3,
+                                   outlines_url="app/static/laender.geojson")
+    assert {t.type for t in fig.data} == {"choropleth"}
+    assert fig.layout.geo.visible is False and fig.layout.geo.fitbounds == "locations"  # no base map
     assert all(t.featureidkey == "properties.ags" for t in fig.data)
     names = [t.name for t in fig.data]
     assert names[:3] == ["unter 2,7 %", "2,7 bis unter 4,3 %", "4,3 % und mehr"]  # terciles of 1…6
-    assert names[3] == "keine Angabe" and list(fig.data[3].locations) == ["08006"]
-    assert "Zahlenwert unbekannt" in fig.data[3].customdata[0]
-    assert names[4].startswith("▶ Kreis 1") and fig.data[4].marker.line.width >= 3
     assert sorted(fig.data[0].locations) == ["08000", "08001"]
-    assert [f["properties"]["ags"] for f in fig.data[0].geojson["features"]] == list(fig.data[0].locations)
+    assert names[3] == "keine Angabe" and list(fig.data[3].locations) == ["09001"]
+    assert "Zahlenwert unbekannt" in fig.data[3].customdata[0]
+    # the boundaries are fetched by the browser, never embedded in the figure
+    assert {t.geojson for t in fig.data[:4]} == {"app/static/kreise.geojson"}
+    borders, focus = fig.data[4], fig.data[5]
+    assert borders.geojson == "app/static/laender.geojson" and list(borders.locations) == ["08", "09"]
+    assert borders.hoverinfo == "skip" and borders.showlegend is False
+    assert focus.name.startswith("▶ Kreis 1") and list(focus.locations) == ["08001"] and focus.marker.line.width >= 3
+    assert focus.hoverinfo == "skip"  # the district's own class trace answers hover and click
     assert fig.layout.meta["source"] == SOURCE
     assert fig.layout.separators == ",."
+    assert len(fig.to_json()) < 10_000
+
+
+def test_choropleth_without_values_is_one_grey_class():
+    df = pd.DataFrame({"ags": ["08001", "08002"], "name": ["A", "B"], "value": [np.nan, np.nan], "flag": [".", "."]})
+    fig = charts.choropleth_figure(df, boundaries_url="k.geojson", title="Anteil", unit="%", decimals=1,
+                                   source_line=SOURCE, focus_ags=None)
+    assert [t.name for t in fig.data] == ["keine Angabe"]
 
 
 def test_class_edges_and_labels():

@@ -17,6 +17,7 @@ import shapely
 from shapely.geometry import shape
 
 from monitoring import geo
+from tests.conftest import PROJECT_DIR
 
 RAW_DIR = Path(
     os.environ.get("INTEGRATIONSMONITOR_RAW")
@@ -362,3 +363,26 @@ def test_written_files_are_stable(written, tmp_path):
     geo.write_geo_data(RAW_DIR, tmp_path)
     for path in out_dir.iterdir():
         assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_served_boundaries_are_the_built_ones():
+    """The map fetches static/<name>; a rebuild that forgot to publish them would show old boundaries."""
+    for name in geo.SERVED_BOUNDARIES:
+        assert (PROJECT_DIR / "static" / name).read_bytes() == (PROJECT_DIR / "data" / name).read_bytes(), name
+
+
+def test_publish_boundaries_copies_them_to_static(tmp_path):
+    data_dir, static_dir = tmp_path / "data", tmp_path / "static"
+    data_dir.mkdir()
+    for name in geo.SERVED_BOUNDARIES:
+        (data_dir / name).write_text(f'{{"name": "{name}"}}', encoding="utf-8")
+    geo.publish_boundaries(data_dir, static_dir)
+    assert sorted(p.name for p in static_dir.iterdir()) == sorted(geo.SERVED_BOUNDARIES)
+
+
+def test_static_base_map_topojson_is_empty():
+    """plotly.js loads world_110m.json for every geo map (config topojsonURL = app/static/): it must draw nothing,
+    the districts are the only shapes on the map."""
+    topology = json.loads((PROJECT_DIR / "static" / "world_110m.json").read_text(encoding="utf-8"))
+    assert topology["type"] == "Topology" and topology["arcs"] == []
+    assert all(layer["geometries"] == [] for layer in topology["objects"].values())

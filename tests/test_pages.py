@@ -135,27 +135,55 @@ def test_methods_page_shows_catalogue_coverage_and_sources():
     assert len(at.dataframe) >= 3
 
 
-def test_comparison_page_map_ranking_similar_and_profile():
+def test_comparison_page_opens_on_the_map_with_the_land_s_districts():
     at = run_page("pages/kreisvergleich.py", "08216")
     specs = plotly_specs(at)
-    kinds = [spec["data"][0]["type"] for spec in specs]
-    assert "choroplethmap" in kinds and "bar" in kinds and "scatter" in kinds
-    map_spec = specs[kinds.index("choroplethmap")]
-    assert map_spec["layout"]["map"]["style"] == "white-bg"  # no tiles: works offline
-    assert sum(len(t["locations"]) for t in map_spec["data"] if t["name"] and not t["name"].startswith("▶")) == 44
-    assert any(df.value.shape[0] >= 5 for df in at.dataframe)  # similar districts / profile tables
+    assert [spec["data"][0]["type"] for spec in specs] == ["choropleth"]  # only the open tab is computed
+    map_spec = specs[0]
+    assert map_spec["layout"]["geo"]["visible"] is False  # no base map: works offline
+    assert all(isinstance(t["geojson"], str) and t["geojson"].startswith("app/static/") for t in map_spec["data"])
+    assert sum(len(t["locations"]) for t in map_spec["data"] if t["showlegend"] and not t["name"].startswith("▶")) == 44
+    assert at.query_params["ansicht"] == "karte"
+
+
+@pytest.mark.parametrize(("view", "kind"), [("rangfolge", "bar"), ("verlauf", "scatter"), ("zusammenhang", "scatter")])
+def test_comparison_page_chart_tabs_from_the_url(view, kind):
+    at = run_page("pages/kreisvergleich.py", "", url={"kreis": "08216", "ansicht": view})
+    assert [spec["data"][0]["type"] for spec in plotly_specs(at)] == [kind]
+    assert at.query_params["ansicht"] == view
+
+
+@pytest.mark.parametrize("view", ["gruppe", "profil"])
+def test_comparison_page_table_tabs_from_the_url(view):
+    at = run_page("pages/kreisvergleich.py", "", url={"kreis": "08216", "ansicht": view})
+    assert plotly_specs(at) == []
+    assert len(at.dataframe) == 1 and at.dataframe[0].value.shape[0] >= 5
+
+
+def test_comparison_page_unknown_tab_falls_back_to_the_map():
+    at = run_page("pages/kreisvergleich.py", "", url={"kreis": "08216", "ansicht": "quatsch"})
+    assert [spec["data"][0]["type"] for spec in plotly_specs(at)] == ["choropleth"]
+    assert at.query_params["ansicht"] == "karte"
+
+
+def test_comparison_page_switching_tabs_computes_the_new_one():
+    at = run_page("pages/kreisvergleich.py", "08216")
+    at.session_state["kv_ansicht"] = "Rangfolge"
+    at.run()
+    assert [spec["data"][0]["type"] for spec in plotly_specs(at)] == ["bar"]
+    assert at.query_params["ansicht"] == "rangfolge"
 
 
 def test_comparison_page_germany_scope_from_the_url():
     at = run_page("pages/kreisvergleich.py", "", url={"kreis": "08216", "gebiet": "DG", "indikator": "auslaenderanteil",
                                                        "jahr": "2015"})
-    map_spec = next(s for s in plotly_specs(at) if s["data"][0]["type"] == "choroplethmap")
-    assert sum(len(t["locations"]) for t in map_spec["data"] if not t["name"].startswith("▶")) == 400
+    map_spec = next(s for s in plotly_specs(at) if s["data"][0]["type"] == "choropleth")
+    assert sum(len(t["locations"]) for t in map_spec["data"] if t["showlegend"] and not t["name"].startswith("▶")) == 400
     assert "31.12.2015" in map_spec["layout"]["title"]["text"]
 
 
 def test_similar_districts_become_benchmarks_with_one_click():
-    at = run_page("pages/kreisvergleich.py", "08216")
+    at = run_page("pages/kreisvergleich.py", "", url={"kreis": "08216", "ansicht": "gruppe"})
     at.button(key="kv_uebernehmen").click().run()
     chosen = at.session_state["vergleich"]
     assert chosen[:2] == ["land", "de"] and len(chosen) == 7 and "08216" not in chosen
