@@ -589,7 +589,8 @@ def _classify(values: pd.Series, edges: list[float], decimals: int) -> pd.Series
 
 
 def _map_trace(rows, boundaries_url, name, color, unit, decimals) -> go.Choropleth:
-    hover = [f"{n}: {_value_text(v, f, unit, decimals)}" for n, v, f in zip(rows["name"], rows["value"], rows["flag"])]
+    hover = [f"<b>{n}</b>: {_value_text(v, f, unit, decimals)}" + (f"<br>Rang {int(r)} von {int(k)}" if pd.notna(r) else "")
+             for n, v, f, r, k in zip(rows["name"], rows["value"], rows["flag"], rows["rank"], rows["ranked"])]
     return go.Choropleth(
         geojson=boundaries_url, featureidkey="properties.ags", locations=list(rows["ags"]), z=[0] * len(rows),
         name=name, colorscale=[[0, color], [1, color]], showscale=False, showlegend=True,

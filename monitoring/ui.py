@@ -447,22 +447,22 @@ def ranking_card(indicator_id: str) -> None:
 
 
 def numbers_behind(frame: pd.DataFrame, meta: pd.Series, filters: Filters, *, key: str) -> None:
-    """A table view of the chart's numbers (on request) and a CSV download with source and filters.
+    """The chart's numbers as a table and a CSV download with source and filters, behind one button.
 
-    The CSV is written only when the button is clicked (a callable as data), not on every run."""
-    left, right = st.columns([1, 1])
-    show = left.toggle("Zahlen anzeigen", key=f"{key}_table")
+    A popover: the browser builds the table and the download button only when it is opened, so the charts of a
+    page are not held up by a table and two widgets per chart.  The CSV is written only when the download button
+    is clicked (a callable as data), not on every run."""
+    table = _display_table(frame, meta)
 
     def csv() -> bytes:
         header = [meta["name"] + f" ({meta['unit']})", meta["definition"], source_line(frame, meta),
                   filters.describe(), "Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0"]
-        return export.csv_bytes(_display_table(frame, meta), header_lines=header)
+        return export.csv_bytes(table, header_lines=header)
 
-    right.download_button("CSV herunterladen", csv,
-                          file_name=f"{meta['id']}_{filters.kreis}.csv", mime="text/csv", key=f"{key}_csv",
-                          icon=":material/download:")
-    if show:
-        st.dataframe(_display_table(frame, meta), hide_index=True, width="stretch")
+    with st.popover("Zahlen und CSV", icon=":material/table_view:", key=f"{key}_numbers"):
+        st.dataframe(_german_numbers(table, int(meta["decimals"])), hide_index=True, width=720, key=f"{key}_table")
+        st.download_button("CSV herunterladen", csv, file_name=f"{meta['id']}_{filters.kreis}.csv", mime="text/csv",
+                           key=f"{key}_csv", icon=":material/download:")
 
 
 def _display_table(frame: pd.DataFrame, meta: pd.Series) -> pd.DataFrame:
@@ -474,6 +474,16 @@ def _display_table(frame: pd.DataFrame, meta: pd.Series) -> pd.DataFrame:
     if "Zeichen" in table:
         table.insert(table.columns.get_loc("Zeichen") + 1, "Bedeutung", table["Zeichen"].map(fmt.flag_meaning))
     return table
+
+
+def _german_numbers(table: pd.DataFrame, decimals: int) -> pd.DataFrame:
+    """For the screen: values as German text ("1.234,5"; a gap stays empty, its Zeichen says why), ranks as
+    whole numbers.  The CSV keeps the numbers themselves (written with a decimal comma by monitoring.export)."""
+    shown = table.copy()
+    shown["Wert"] = [fmt.fmt_number(v, decimals) if not fmt.is_missing(v) else "" for v in shown["Wert"]]
+    if "Rang" in shown:
+        shown["Rang"] = [str(int(r)) if pd.notna(r) else "" for r in shown["Rang"]]
+    return shown
 
 
 def footer() -> None:

@@ -205,6 +205,27 @@ def test_comparison_tab_switch_shows_the_ranking_and_is_in_the_url(server, page,
         context.close()
 
 
+def test_numbers_behind_a_chart_open_on_request_and_download_as_german_csv(server, page):
+    open_page(page, server.url + "arbeit?kreis=08216", charts=1)
+    assert page.locator('[data-testid="stDataFrame"]').count() == 0  # no table is built before it is asked for
+    page.get_by_role("button", name="Zahlen und CSV").first.click()
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.wait_for(state="visible")
+    full_page_screenshot(page, SCREENSHOTS / "arbeit-zahlen.png")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="CSV herunterladen").first.click()
+    text = download.value.path().read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    assert download.value.suggested_filename.endswith("_08216.csv")
+    assert lines[0].startswith("# ") and any(line.startswith("# Quelle:") for line in lines[:6])
+    assert any("Rastatt" in line for line in lines[:6])  # the filters are named in the header
+    header = next(line for line in lines if line and not line.startswith("#"))
+    assert header.split(";")[:2] == ["Region", "Stichtag"]
+    rastatt = next(line for line in lines if line.startswith("Rastatt;"))
+    value = rastatt.split(";")[2]
+    assert value == "" or "," in value or value.isdigit()  # decimal comma, never a point
+
+
 def test_root_shows_the_overview(server, page):
     open_page(page, server.url)
     assert error_messages(page) == []

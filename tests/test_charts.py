@@ -328,7 +328,8 @@ def test_choropleth_classes_missing_focus_and_borders():
     assert names[:3] == ["unter 2,7 %", "2,7 bis unter 4,3 %", "4,3 % und mehr"]  # terciles of 1…6
     assert sorted(fig.data[0].locations) == ["08000", "08001"]
     assert names[3] == "keine Angabe" and list(fig.data[3].locations) == ["09001"]
-    assert "Zahlenwert unbekannt" in fig.data[3].customdata[0]
+    assert "Zahlenwert unbekannt" in fig.data[3].customdata[0] and "Rang" not in fig.data[3].customdata[0]
+    assert fig.data[0].customdata[list(fig.data[0].locations).index("08001")] == "<b>Kreis 1</b>: 2,0 %<br>Rang 5 von 6"
     # the boundaries are fetched by the browser, never embedded in the figure
     assert {t.geojson for t in fig.data[:4]} == {"app/static/kreise.geojson"}
     borders, focus = fig.data[4], fig.data[5]

@@ -72,6 +72,22 @@ def test_trend_chart_has_a_trace_per_region():
         assert any(expected in name for name in names), (expected, names)
 
 
+def test_every_chart_has_its_numbers_and_a_csv_download_behind_one_button():
+    at = run_page("pages/arbeit.py", "08216")
+    charts = plotly_specs(at)
+    assert len(at.dataframe) == len(charts) == len(at.get("download_button")) >= 4
+    trend = at.dataframe[0].value
+    assert {"Region", "Stichtag", "Wert", "Zeichen", "Bedeutung"} <= set(trend.columns)
+    assert {"Rastatt", "Baden-Württemberg", "Deutschland"} <= set(trend["Region"])
+    assert trend["Stichtag"].str.match(r"^\d{2}\.\d{2}\.\d{4}$|^\d{4}").all()  # German dates
+    values = trend.loc[trend["Wert"] != "", "Wert"]
+    assert values.str.fullmatch(r"\d{1,3}(\.\d{3})*(,\d+)?").all() and values.str.contains(",").any()  # 1.234,5
+    assert (trend.loc[trend["Wert"] == "", "Zeichen"] != "").all()  # a gap is empty and says why
+    ranking = at.dataframe[-1].value
+    assert "Rang" in ranking.columns and len(ranking) == 44  # every district of Baden-Württemberg
+    assert all(button.proto.label == "CSV herunterladen" for button in at.get("download_button"))
+
+
 def test_district_change_changes_the_charts():
     first = plotly_specs(run_page("pages/arbeit.py", "08216"))[0]
     second = plotly_specs(run_page("pages/arbeit.py", "08111"))[0]
