@@ -449,9 +449,12 @@ def ranking_card(indicator_id: str) -> None:
 def numbers_behind(frame: pd.DataFrame, meta: pd.Series, filters: Filters, *, key: str) -> None:
     """The chart's numbers as a table and a CSV download with source and filters, behind one button.
 
-    A popover: the browser builds the table and the download button only when it is opened, so the charts of a
-    page are not held up by a table and two widgets per chart.  The CSV is written only when the download button
-    is clicked (a callable as data), not on every run."""
+    The table and the download button are made only when the popover is opened (it reruns its fragment), so a
+    page with many charts spends neither server time nor browser time on tables nobody looks at.  The CSV is
+    written only when the download button is clicked (a callable as data)."""
+    popover = st.popover("Zahlen und CSV", icon=":material/table_view:", key=f"{key}_numbers", on_change="rerun")
+    if not popover.open:
+        return
     table = _display_table(frame, meta)
 
     def csv() -> bytes:
@@ -459,7 +462,7 @@ def numbers_behind(frame: pd.DataFrame, meta: pd.Series, filters: Filters, *, ke
                   filters.describe(), "Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0"]
         return export.csv_bytes(table, header_lines=header)
 
-    with st.popover("Zahlen und CSV", icon=":material/table_view:", key=f"{key}_numbers"):
+    with popover:
         st.dataframe(_german_numbers(table, int(meta["decimals"])), hide_index=True, width=720, key=f"{key}_table")
         st.download_button("CSV herunterladen", csv, file_name=f"{meta['id']}_{filters.kreis}.csv", mime="text/csv",
                            key=f"{key}_csv", icon=":material/download:")

@@ -299,6 +299,21 @@ def test_ranking_gap_is_listed_with_keine_angabe():
     assert labels[0].customdata[0] == "Kreis 5: keine Angabe (Zahlenwert nicht sicher genug)"
 
 
+def test_bar_charts_reserve_room_for_their_labels_without_automargin():
+    """automargin would lay the chart out twice in the browser; the margin is computed from the labels instead."""
+    df = _districts(12)
+    df.loc[3, "name"] = "Sächsische Schweiz-Osterzgebirge"
+    ranking = _ranking(df, focus_ags="08003")
+    breakdown = charts.breakdown_figure(
+        pd.DataFrame({"name": ["Rastatt"] * 2, "category": ["anerkannter Berufsabschluss", "ohne"],
+                      "value": [45.3, 26.5], "flag": ["", ""]}),
+        title="Qualifikation", unit="%", decimals=1, source_line=SOURCE, focus_name="Rastatt")
+    for fig, longest in ((ranking, "▶ Sächsische Schweiz-Osterzgebirge"), (breakdown, "anerkannter Berufsabschluss")):
+        assert fig.layout.yaxis.automargin is False and fig.layout.xaxis.automargin is False
+        assert fig.layout.margin.l >= 8.5 * len(longest)  # 14 px system font: about 7.5 px per letter
+    assert _ranking(_districts(5)).layout.margin.l < ranking.layout.margin.l
+
+
 def test_ranking_height_grows_with_rows():
     assert _ranking().layout.height >= 44 * charts.ROW_HEIGHT
     assert _ranking(_districts(10)).layout.height < _ranking().layout.height

@@ -75,7 +75,14 @@ def test_trend_chart_has_a_trace_per_region():
 def test_every_chart_has_its_numbers_and_a_csv_download_behind_one_button():
     at = run_page("pages/arbeit.py", "08216")
     charts = plotly_specs(at)
-    assert len(at.dataframe) == len(charts) == len(at.get("download_button")) >= 4
+    buttons = [b for b in at.get("popover") if b.proto.popover.label == "Zahlen und CSV"]
+    assert len(buttons) == len(charts) >= 4
+    assert len(at.dataframe) == 0 and len(at.get("download_button")) == 0  # made only when opened
+    for key in at.session_state._state.filtered_state:
+        if key.endswith("_numbers"):
+            at.session_state[key] = True
+    at.run()
+    assert len(at.dataframe) == len(charts) == len(at.get("download_button"))
     trend = at.dataframe[0].value
     assert {"Region", "Stichtag", "Wert", "Zeichen", "Bedeutung"} <= set(trend.columns)
     assert {"Rastatt", "Baden-Württemberg", "Deutschland"} <= set(trend["Region"])
