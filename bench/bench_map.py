@@ -665,7 +665,7 @@ def bench_browser(result: dict, reps: int, log_dir: Path) -> None:
         try:
             dashboard = StreamlitServer(PROJECT_DIR / "dashboard.py", env={"INTEGRATIONSMONITOR_TIMING": "1"},
                                         log_path=log_dir / "map_dashboard.log")
-            bare_dir = bare_app_dir(log_dir.parent / "bare_map")
+            bare_dir = bare_app_dir((log_dir / "bare_map").resolve())
             bare_srv = StreamlitServer(bare_dir / "bare_map_app.py", cwd=bare_dir, env=BARE_ENV,
                                        log_path=log_dir / "map_bare.log",
                                        extra_args=("--server.enableStaticServing", "true"))
