@@ -749,8 +749,8 @@ def main() -> int:
             if bare_rerun is not None and bare_rerun > FLOORS["rerun_ms"]:
                 result["notes"].append(
                     f"the bare map app itself needs {bare_rerun:.0f} ms (median) for a selectbox change on this "
-                    f"machine, more than the {FLOORS['rerun_ms']:.0f} ms floor: a rerun that re-sends and redraws "
-                    "a 400-polygon map cannot meet it here")
+                    f"machine, more than the {FLOORS['rerun_ms']:.0f} ms floor: it re-sends its 400 polygons with "
+                    "every figure, the page's map fetches them once")
         result["source_end"] = source_state()
         if result["source_end"]["digest"] != result["source_start"]["digest"]:
             result["notes"].append("the page's code or data changed while the benchmark ran (source digest "
