@@ -58,7 +58,7 @@ def comparison_controls() -> ComparisonChoice:
     """Indicator, year, region scope and classes; kept in the URL (indikator, jahr, gebiet, klassen)."""
     filters = current_filters()
     options = district_indicators()
-    _init_comparison_state(options)
+    link_notes = _init_comparison_state(options)
     left, middle, right = st.columns([3, 2, 2])
     indicator_id = left.selectbox("Kennzahl", options, key="kv_indikator",
                                   format_func=lambda i: f"{indicator(i)['handlungsfeld']} · {indicator(i)['name']}")
@@ -73,23 +73,34 @@ def comparison_controls() -> ComparisonChoice:
         st.stop()
     wanted = st.session_state.get("kv_jahr")
     if wanted not in years:
+        if link_notes is not None and "jahr" in st.query_params:
+            link_notes.append(f"Jahr „{st.query_params['jahr']}“")
         st.session_state["kv_jahr"] = years[-1]
+    if link_notes:
+        st.warning(f"Unbekannte Angabe im Link ignoriert: {', '.join(link_notes)}. Es gilt die Voreinstellung.",
+                   icon=":material/link_off:")
     year = st.select_slider("Jahr", years, key="kv_jahr") if len(years) > 1 else years[0]
     st.query_params.update({"indikator": indicator_id, "jahr": str(year), "gebiet": scope_key, "klassen": method})
     name = filters.land_name if scope != "DG" else "Deutschland"
     return ComparisonChoice(indicator_id, int(year), scope, name, method)
 
 
-def _init_comparison_state(options: list[str]) -> None:
+def _init_comparison_state(options: list[str]) -> list[str] | None:
+    """Defaults, overridden by valid values from the URL, once per session.  Returns what the link asked for and
+    could not get (shown as a note on that first run), or None on every later run."""
     state, params = st.session_state, st.query_params
     if "kv_indikator" in state:
-        return
-    state["kv_indikator"] = params.get("indikator") if params.get("indikator") in options else "auslaenderanteil"
-    state["kv_gebiet"] = params.get("gebiet") if params.get("gebiet") in SCOPES else "land"
-    state["kv_klassen"] = params.get("klassen") if params.get("klassen") in METHODS else "quantile"
+        return None
+    defaults = {"indikator": "auslaenderanteil", "gebiet": "land", "klassen": "quantile", "ansicht": "karte"}
+    valid = {"indikator": options, "gebiet": SCOPES, "klassen": METHODS, "ansicht": VIEWS}
+    chosen = {name: params.get(name) if params.get(name) in valid[name] else default
+              for name, default in defaults.items()}
+    notes = [f"{name.capitalize()} „{params[name]}“" for name in defaults if name in params and chosen[name] != params[name]]
+    state["kv_indikator"], state["kv_gebiet"], state["kv_klassen"] = chosen["indikator"], chosen["gebiet"], chosen["klassen"]
+    state["kv_ansicht"] = VIEWS[chosen["ansicht"]]
     if (params.get("jahr") or "").isdigit():
         state["kv_jahr"] = int(params["jahr"])
-    state["kv_ansicht"] = VIEWS.get(params.get("ansicht"), VIEWS["karte"])
+    return notes
 
 
 def view_tabs():

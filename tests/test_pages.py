@@ -189,6 +189,17 @@ def test_comparison_page_unknown_tab_falls_back_to_the_map():
     assert at.query_params["ansicht"] == "karte"
 
 
+def test_comparison_page_link_with_unknown_values_says_so_once_and_falls_back():
+    at = run_page("pages/kreisvergleich.py", "", url={"kreis": "08216", "indikator": "quatsch", "jahr": "1800",
+                                                       "ansicht": "x", "gebiet": "DG"})
+    assert [w.value for w in at.warning] == [
+        "Unbekannte Angabe im Link ignoriert: Indikator „quatsch“, Ansicht „x“, Jahr „1800“. Es gilt die Voreinstellung."]
+    assert at.query_params["indikator"] == "auslaenderanteil" and at.query_params["gebiet"] == "DG"
+    assert int(at.query_params["jahr"]) > 2000
+    at.run()
+    assert not at.warning  # a note about the link, not about what the user does next
+
+
 def test_comparison_page_switching_tabs_computes_the_new_one():
     at = run_page("pages/kreisvergleich.py", "08216")
     at.session_state["kv_ansicht"] = "Rangfolge"
