@@ -250,12 +250,26 @@ def similar_districts_card(choice: ComparisonChoice) -> None:
     )
     own = features[features["ags"] == filters.kreis].assign(distance=0.0)
     table = pd.concat([own, result.neighbours], ignore_index=True)
-    shown = table[["name", "distance", *result.used]].rename(columns={"name": "Kreis", "distance": "Abstand", **CHARACTERISTICS})
-    st.dataframe(shown, hide_index=True, width="stretch",
-                 column_config={"Abstand": st.column_config.NumberColumn(format="%.2f")})
+    st.dataframe(_similar_table(table, result.used), hide_index=True, width="stretch")
     group = result.neighbours["ags"].head(MAX_BENCHMARK_DISTRICTS).tolist()
     st.button("Als Vergleichskreise übernehmen", key="kv_uebernehmen", on_click=_use_as_benchmarks, args=(group,),
               icon=":material/group_add:", help="Setzt diese Kreise (höchstens fünf) im Filter „Vergleich“ – auf allen Seiten.")
+
+
+# Decimals of each characteristic on screen (the comparison itself uses the full values).
+CHARACTERISTIC_DECIMALS = {"bevoelkerung": 0, "dichte": 0}
+
+
+def _similar_table(table: pd.DataFrame, used: list[str]) -> pd.DataFrame:
+    """The district and its neighbours with distance and characteristics as German text (1.234,5; ja/nein)."""
+    shown = pd.DataFrame({"Kreis": table["name"], "Abstand": [fmt.fmt_number(d, 2) for d in table["distance"]]})
+    for column in used:
+        if column == "stadtkreis":
+            shown[CHARACTERISTICS[column]] = ["ja" if v == 1 else "nein" for v in table[column]]
+        else:
+            decimals = CHARACTERISTIC_DECIMALS.get(column, 1)
+            shown[CHARACTERISTICS[column]] = [fmt.fmt_number(v, decimals) for v in table[column]]
+    return shown
 
 
 def _use_as_benchmarks(group: list[str]) -> None:

@@ -183,6 +183,15 @@ def test_comparison_page_table_tabs_from_the_url(view):
     assert len(at.dataframe) == 1 and at.dataframe[0].value.shape[0] >= 5
 
 
+def test_similar_districts_table_is_in_german_number_format():
+    at = run_page("pages/kreisvergleich.py", "", url={"kreis": "08216", "ansicht": "gruppe"})
+    table = at.dataframe[0].value
+    assert table["Kreis"].iloc[0] == "Rastatt" and table["Abstand"].iloc[0] == "0,00"
+    assert table["Abstand"].str.fullmatch(r"\d+,\d{2}").all()
+    assert table["Einwohner"].str.fullmatch(r"\d{1,3}(\.\d{3})+").all()  # 234.981
+    assert set(table["Stadtkreis / kreisfreie Stadt"]) <= {"ja", "nein"}
+
+
 def test_comparison_page_unknown_tab_falls_back_to_the_map():
     at = run_page("pages/kreisvergleich.py", "", url={"kreis": "08216", "ansicht": "quatsch"})
     assert [spec["data"][0]["type"] for spec in plotly_specs(at)] == ["choropleth"]
