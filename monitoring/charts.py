@@ -528,7 +528,7 @@ def choropleth_figure(
     """A district map in ``classes`` classes (method "quantile" or "equal"): an SVG ``go.Choropleth`` without base map.
 
     df: ags, name, value (float, NaN = gap), flag (str).  ``boundaries_url``: where the browser fetches the
-    district GeoJSON (features with ``properties.ags``; static/kreise.geojson served by Streamlit), so the
+    district GeoJSON (features with ``properties.ags``; static/kreise_simplified.geojson, served by Streamlit), so the
     boundaries travel once per browser and not with every rerun; plotly.js keeps a fetched GeoJSON for all later
     figures.  Each class is one trace with a German legend entry ("10,0 bis unter 12,5 %"); districts without a
     value are grey ("keine Angabe"); the focus is outlined in black.  ``outlines_url`` (the Länder, same
@@ -548,10 +548,12 @@ def choropleth_figure(
         fig.add_trace(_map_trace(missing, boundaries_url, "keine Angabe", MISSING_COLOR, unit, decimals))
     if outlines_url:
         laender = sorted({ags[:2] for ags in data["ags"]})
-        fig.add_trace(_outline_trace(laender, outlines_url, name="Ländergrenzen", line={"color": TEXT_COLOR, "width": 1.4}))
+        fig.add_trace(_outline_trace(laender, outlines_url, name="Ländergrenzen",
+                                     line={"color": TEXT_COLOR, "width": 1.4}))
     focus = data[data["ags"] == focus_ags]
     if not focus.empty:
-        fig.add_trace(_outline_trace(list(focus["ags"]), boundaries_url, name=f"▶ {focus['name'].iloc[0]} (schwarz umrandet)",
+        fig.add_trace(_outline_trace(list(focus["ags"]), boundaries_url,
+                                     name=f"▶ {focus['name'].iloc[0]} (schwarz umrandet)",
                                      line={"color": BLACK, "width": 3}))
     fig.update_layout(geo=_MAP_GEO, legend={"traceorder": "normal"}, hovermode="closest", clickmode="event+select")
     fig = apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=620)
