@@ -13,8 +13,6 @@ STARTED = time.perf_counter()
 # A local favicon: a :material: icon as page_icon would be fetched from fonts.gstatic.com (offline: fails).
 st.set_page_config(page_title="Integrationsmonitor", page_icon=ui.FAVICON, layout="wide")
 
-st.session_state["filters"] = ui.sidebar_filters()
-
 FIELD_PAGES = [
     st.Page(f"pages/{field['slug']}.py", title=field["name"], icon=field["icon"], url_path=field["slug"])
     for field in ui.fields().values()
@@ -34,6 +32,9 @@ navigation = st.navigation(
         "Daten": DATA_PAGES,
     }
 )
+# The filters after st.navigation: the menu reaches the browser before the first query (on a fresh server that
+# waits for the database build), so the browser never shows Streamlit's automatic list of the files in pages/.
+st.session_state["filters"] = ui.sidebar_filters()
 navigation.run()
 ui.footer()
 
