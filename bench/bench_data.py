@@ -58,8 +58,8 @@ def main() -> None:
     db.ensure_database()
     params = dict(indicator="auslaenderanteil", regions=["08216", "08", "DG"], category="", year_from=1995, year_to=2025)
     _, query_times = timed(lambda: db.run_query("series", **params), 50)
-    _, ranking_times = timed(lambda: db.run_query("ranking", indicator="auslaenderanteil", land="DG", category="",
-                                                  year_to=2025), 50)
+    _, ranking_times = timed(lambda: db.run_query("comparison_values", indicator="auslaenderanteil", scope="DG",
+                                                  category="", year=2025), 50)
     results = {
         "files": len(files), "observations": len(observations),
         "import": summary(import_times), "mapping": summary(mapping_times), "build_db": summary(build_times),

@@ -52,7 +52,7 @@ def standardise(features: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def similar_districts(features: pd.DataFrame, ags: str, k: int = 5, columns: list[str] | None = None) -> Similarity:
     """The k districts nearest to `ags` on the standardised characteristics (the district itself excluded)."""
-    columns = list(columns or DEFAULT_CHARACTERISTICS)
+    columns = list(DEFAULT_CHARACTERISTICS if columns is None else columns)
     if ags not in set(features["ags"]):
         raise KeyError(f"Kreis {ags} ist nicht in der Vergleichsmenge")
     own = features.loc[features["ags"] == ags].iloc[0]

@@ -392,22 +392,35 @@ def _breakdown_view(indicator_id: str, breakdown: str, regions: tuple[str, ...],
 def _ranking_view(indicator_id: str, land: str, land_name: str, kreis: str, kreis_name: str,
                   highlight: tuple[str, ...], year_to: int) -> ChartView:
     meta = indicator(indicator_id)
-    frame = query("ranking", indicator=indicator_id, land=land, category="", year_to=year_to)
-    if frame.empty or frame["value"].notna().sum() == 0:
+    frame = query("comparison_values", indicator=indicator_id, scope=land, category="", year=year_to)
+    if frame["value"].notna().sum() == 0:
         return ChartView(frame, None, "")
-    year = int(frame["year"].iloc[0])
-    period = fmt.fmt_period(frame["period"].iloc[0], meta["period_type"])
-    land_row = query("series", indicator=indicator_id, regions=(land,), category="", year_from=year, year_to=year)
-    own = frame[frame["ags"] == kreis]
-    rank_text = (f"Rang {int(own['rank'].iloc[0])} von {int(own['ranked'].iloc[0])}"
-                 if not own.empty and pd.notna(own["rank"].iloc[0]) else "ohne Wert")
-    title = f"{meta['name']} ({meta['unit']}): Kreise in {land_name}, {period} – {kreis_name}: {rank_text}"
+    period = frame["period"].iloc[0]
+    title = (f"{meta['name']} ({meta['unit']}): Kreise in {land_name}, {fmt.fmt_period(period, meta['period_type'])}"
+             f" – {kreis_name}: {rank_text(frame, kreis)}")
     figure = charts.ranking_figure(
-        frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source_line(frame, meta),
-        focus_ags=kreis, highlight_ags=highlight,
-        reference_value=land_row["value"].iloc[0] if not land_row.empty else None, reference_label=land_name,
+        frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
+        source_line=source_line(frame.dropna(subset=["value"]), meta), focus_ags=kreis, highlight_ags=highlight,
+        reference_value=region_value_at(indicator_id, land, period), reference_label=land_name,
     )
     return ChartView(frame, figure, title)
+
+
+def rank_text(frame: pd.DataFrame, ags: str) -> str:
+    """"Rang 12 von 44" for a district of a ranked frame (queries/comparison_values.sql), or "ohne Wert"."""
+    own = frame[frame["ags"] == ags]
+    if own.empty or pd.isna(own["rank"].iloc[0]):
+        return "ohne Wert"
+    return f"Rang {int(own['rank'].iloc[0])} von {int(own['ranked'].iloc[0])}"
+
+
+def region_value_at(indicator_id: str, region: str, period) -> float | None:
+    """The value of a Land or of Germany at exactly this Stichtag: the reference line of a ranking (a year can
+    hold several Stichtage, e.g. the Zensus day and the 31.12.)."""
+    year = fmt.period_year(period)
+    rows = query("series", indicator=indicator_id, regions=(region,), category="", year_from=year, year_to=year)
+    values = rows.loc[rows["period"] == period, "value"]
+    return values.iloc[0] if not values.empty else None
 
 
 @st.fragment

@@ -22,6 +22,8 @@ from .ui import (
     indicator,
     numbers_behind,
     query,
+    rank_text,
+    region_value_at,
     source_line,
 )
 
@@ -45,6 +47,7 @@ class ComparisonChoice:
 STATIC_URL = "app/static/"
 
 
+@st.cache_resource
 def district_indicators() -> list[str]:
     """Indicators with values for districts, in Handlungsfeld order (for the comparison picker)."""
     table = catalog()
@@ -80,7 +83,9 @@ def comparison_controls() -> ComparisonChoice:
         st.warning(f"Unbekannte Angabe im Link ignoriert: {', '.join(link_notes)}. Es gilt die Voreinstellung.",
                    icon=":material/link_off:")
     year = st.select_slider("Jahr", years, key="kv_jahr") if len(years) > 1 else years[0]
-    st.query_params.update({"indikator": indicator_id, "jahr": str(year), "gebiet": scope_key, "klassen": method})
+    wanted = {"indikator": indicator_id, "jahr": str(year), "gebiet": scope_key, "klassen": method}
+    if {k: st.query_params.get(k) for k in wanted} != wanted:  # a write is a message to the browser
+        st.query_params.update(wanted)
     name = filters.land_name if scope != "DG" else "Deutschland"
     return ComparisonChoice(indicator_id, int(year), scope, name, method)
 
@@ -117,15 +122,14 @@ def _comparison_values(choice: ComparisonChoice) -> pd.DataFrame:
     return query("comparison_values", indicator=choice.indicator, scope=choice.scope, category="", year=choice.year)
 
 
-def _select_district(widget_key: str, by: str) -> None:
-    """Callback of a map or ranking click: the clicked district becomes the shared filter (and so the URL)."""
+def _select_district(widget_key: str) -> None:
+    """Callback of a map or ranking click: the clicked district becomes the shared filter (and so the URL).
+    A map point carries the AGS as its location, a ranking bar as its y value."""
     points = (st.session_state.get(widget_key) or {}).get("selection", {}).get("points", [])
     if not points:
         return
-    point = points[0]
-    table = districts()
-    ags = point.get("location") if by == "location" else dict(zip(table["label"], table["ags"])).get(point.get("y"))
-    if ags in table.index:
+    ags = points[0].get("location") or points[0].get("y")
+    if ags in districts().index:
         st.session_state["kreis"] = ags
         st.session_state["url_note"] = ""
 
@@ -154,11 +158,11 @@ def comparison_map(choice: ComparisonChoice) -> None:
 
 
 def _map_clicked() -> None:
-    _select_district("kv_map", by="location")
+    _select_district("kv_map")
 
 
 def _ranking_clicked() -> None:
-    _select_district("kv_ranking", by="label")
+    _select_district("kv_ranking")
 
 
 @st.cache_resource(**VIEW_CACHE)
@@ -166,19 +170,16 @@ def _comparison_ranking_view(choice: ComparisonChoice, kreis: str, kreis_name: s
     meta = indicator(choice.indicator)
     values = _comparison_values(choice)
     shown = ranking_window(values, kreis)
-    own = values[values["ags"] == kreis]
-    rank_text = (f"Rang {int(own['rank'].iloc[0])} von {int(own['ranked'].iloc[0])}"
-                 if not own.empty and pd.notna(own["rank"].iloc[0]) else "ohne Wert")
-    excerpt = " (Ausschnitt: Spitze, Ende und Umfeld)" if len(shown) < len(values) else ""
-    title = f"Rangfolge {meta['name']} ({meta['unit']}), {choice.scope_name}{excerpt} – {kreis_name}: {rank_text}"
-    reference = query("series", indicator=choice.indicator, regions=(choice.scope,), category="",
-                      year_from=choice.year - 30, year_to=choice.year)
     period = values["period"].dropna().iloc[0] if values["period"].notna().any() else None
-    reference = reference.loc[reference["period"] == period, "value"]
+    when = f", {fmt.fmt_period(period, meta['period_type'])}" if period is not None else ""
+    excerpt = " (Ausschnitt: Spitze, Ende und Umfeld)" if len(shown) < len(values) else ""
+    title = (f"Rangfolge {meta['name']} ({meta['unit']}), {choice.scope_name}{when}{excerpt} – "
+             f"{kreis_name}: {rank_text(values, kreis)}")
     figure = charts.ranking_figure(
         shown, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
         source_line=source_line(values.dropna(subset=["value"]), meta), focus_ags=kreis, highlight_ags=highlight,
-        reference_value=reference.iloc[0] if not reference.empty else None, reference_label=choice.scope_name,
+        reference_value=region_value_at(choice.indicator, choice.scope, period) if period is not None else None,
+        reference_label=choice.scope_name,
     )
     return ChartView(values, figure, title)
 

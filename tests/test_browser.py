@@ -187,7 +187,7 @@ def test_click_on_the_map_selects_that_district_and_puts_it_in_the_url(server, p
     assert DEFAULT_KREIS not in main_title(page)
 
 
-def test_comparison_tab_switch_shows_the_ranking_and_is_in_the_url(server, page, browser):
+def test_comparison_tab_switch_shows_the_ranking_in_the_url_and_a_bar_click_selects(server, page, browser):
     open_page(page, server.url + "kreisvergleich?kreis=08216", charts=1)
     page.get_by_role("tab", name="Rangfolge").click()
     page.wait_for_url(lambda url: query_of(url).get("ansicht") == ["rangfolge"], timeout=30_000)
@@ -203,6 +203,14 @@ def test_comparison_tab_switch_shows_the_ranking_and_is_in_the_url(server, page,
         assert any(text["title"].startswith("Rangfolge") for text in chart_texts(other))
     finally:
         context.close()
+    # a click on the top bar (the highest value, not Rastatt) selects that district
+    top_bar = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot .bars .point path')]
+        .map(p => p.getBoundingClientRect()).sort((a, b) => a.top - b.top)[0].toJSON()""")
+    page.mouse.click(top_bar["x"] + top_bar["width"] / 2, top_bar["y"] + top_bar["height"] / 2)
+    page.wait_for_function("() => !new URL(location.href).searchParams.get('kreis')?.startsWith('08216')",
+                           timeout=FIRST_LOAD_TIMEOUT_MS)
+    wait_for_idle(page)
+    assert query_of(page.url)["kreis"][0].startswith("08") and DEFAULT_KREIS not in main_title(page)
 
 
 def test_numbers_behind_a_chart_open_on_request_and_download_as_german_csv(server, page):

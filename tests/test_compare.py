@@ -102,3 +102,9 @@ def test_profile_lists_every_indicator_with_rank_within_the_land(test_db):
     assert row["change"] == pytest.approx(8.2 - 11.5)
     shares = profile.set_index("indicator")
     assert (shares["rank"].dropna() <= shares["ranked"].dropna()).all()
+
+
+def test_no_characteristics_chosen_means_no_comparison():
+    features = pd.DataFrame({"ags": ["08001", "08002"], "name": ["A", "B"], "bevoelkerung": [1.0, 2.0]})
+    result = similar_districts(features, "08001", columns=[])
+    assert result.used == [] and result.neighbours.empty

@@ -95,6 +95,16 @@ def test_every_chart_has_its_numbers_and_a_csv_download_behind_one_button():
     assert all(button.proto.label == "CSV herunterladen" for button in at.get("download_button"))
 
 
+def test_ranking_reference_line_is_the_land_at_the_ranking_s_own_stichtag():
+    """2011 has two Stichtage for the Ausländeranteil (Zensus day 9.5. and 31.12.): the Land's line must be the
+    one of the day the districts are ranked at (31.12.2011: 11,0 %, not the Zensus 10,8 %)."""
+    at = run_page("pages/bevoelkerung.py", "", url={"kreis": "08216", "zeitraum": "1995-2011"})
+    ranking = next(s for s in plotly_specs(at) if "Kreise in Baden-Württemberg" in s["layout"]["title"]["text"])
+    assert "31.12.2011" in ranking["layout"]["title"]["text"]
+    line = next(shape for shape in ranking["layout"]["shapes"] if shape.get("name") == "reference")
+    assert line["x0"] == pytest.approx(11.0)
+
+
 def test_district_change_changes_the_charts():
     first = plotly_specs(run_page("pages/arbeit.py", "08216"))[0]
     second = plotly_specs(run_page("pages/arbeit.py", "08111"))[0]
