@@ -582,6 +582,7 @@ def sources_table() -> None:
                                                "licence": "Lizenz", "first_year": "von", "last_year": "bis",
                                                "values": "Werte"})
     sources["Stand"] = sources["Stand"].map(fmt_stand)
+    sources["Werte"] = sources["Werte"].map(fmt.fmt_number)  # 61.488
     st.dataframe(sources, hide_index=True, width="stretch")
 
 

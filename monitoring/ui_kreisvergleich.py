@@ -287,7 +287,7 @@ def profile_table(choice: ComparisonChoice) -> None:
     table = pd.DataFrame({
         "Handlungsfeld": profile["handlungsfeld"],
         "Kennzahl": profile["name"],
-        "Stand": [fmt.fmt_period(p, t) for p, t in zip(profile["period"], profile["period_type"])],
+        "Stichtag": [fmt.fmt_period(p, t) for p, t in zip(profile["period"], profile["period_type"])],
         "Wert": [fmt.fmt_value(v, u, d) for v, u, d in zip(profile["value"], profile["unit"], profile["decimals"])],
         f"Land ({filters.land_name})": [fmt.fmt_value(v, u, d) for v, u, d in
                                         zip(profile["land_value"], profile["unit"], profile["decimals"])],
@@ -301,6 +301,19 @@ def profile_table(choice: ComparisonChoice) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     header = [f"Profil {filters.kreis_name} ({filters.kreis})", f"Rang und Perzentil unter den Kreisen: {choice.scope_name}",
               filters.describe(), "Quellen: siehe Daten & Methodik; Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0"]
-    st.download_button("Profil als CSV", export.csv_bytes(profile.drop(columns=["period_type"]), header_lines=header),
+    st.download_button("Profil als CSV", lambda: export.csv_bytes(_profile_export(profile), header_lines=header),
                        file_name=f"profil_{filters.kreis}.csv", mime="text/csv", key="kv_profil_csv",
                        icon=":material/download:")
+
+
+# The profile CSV keeps the numbers themselves (decimal comma by monitoring.export), under German headers.
+PROFILE_CSV_COLUMNS = {
+    "handlungsfeld": "Handlungsfeld", "indicator": "Kennzahl-ID", "name": "Kennzahl", "unit": "Einheit",
+    "concept": "Konzept", "period": "Stichtag", "value": "Wert", "land_value": "Wert des Landes", "rank": "Rang",
+    "ranked": "Kreise mit Wert", "percentile": "Perzentil", "first_period": "erster Stichtag im Zeitraum",
+    "first_value": "erster Wert", "change": "Veränderung",
+}
+
+
+def _profile_export(profile: pd.DataFrame) -> pd.DataFrame:
+    return profile[list(PROFILE_CSV_COLUMNS)].rename(columns=PROFILE_CSV_COLUMNS)

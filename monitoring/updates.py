@@ -54,7 +54,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import db, geo
+from . import db, export, geo
 from .build import KEPT_CODES
 from .catalog import (DIRECTIONS, HANDLUNGSFELDER, catalog_frame, load_catalog, load_rules, own_catalog_file,
                       own_indicator_ids)
@@ -887,12 +887,7 @@ def template_csv(*, data_dir: Path | None = None) -> dict[str, bytes]:
     frames = template_frames(data_dir=data_dir)
     names = {"Eigene Zahlen": "eigene_zahlen_vorlage.csv", "Kreise": "eigene_zahlen_kreise.csv",
              "Kennzahlen": "eigene_zahlen_kennzahlen.csv"}
-    return {names[sheet]: _csv_bytes(frame) for sheet, frame in frames.items()}
-
-
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    safe = frame.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(own_figures.FORMULA_START) else v)
-    return safe.to_csv(sep=";", index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return {names[sheet]: export.csv_bytes(frame, header_lines=[]) for sheet, frame in frames.items()}
 
 
 def template_xlsx(*, data_dir: Path | None = None) -> bytes:

@@ -106,15 +106,16 @@ def template_section() -> None:
     st.write("Für Zahlen, die keine amtliche Statistik auf Kreisebene veröffentlicht: eine Zeile je Kreis, Kennzahl "
              "und Jahr (Spalten ags, indicator, period, value, flag, source, note). Die Beispielzeile wird beim "
              "Import übersprungen; Kreise und Kennzahlen stehen in den Listen.")
+    # The files are made when a button is clicked (callables), not on every run of this page.
     columns = st.columns(4)
-    columns[0].download_button("Vorlage (Excel)", updates.template_xlsx(), file_name="eigene_zahlen_vorlage.xlsx",
+    columns[0].download_button("Vorlage (Excel)", updates.template_xlsx, file_name="eigene_zahlen_vorlage.xlsx",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                key="upd_template_xlsx", icon=":material/download:")
     labels = {"eigene_zahlen_vorlage.csv": "Vorlage (CSV)", "eigene_zahlen_kreise.csv": "Kreise (CSV)",
               "eigene_zahlen_kennzahlen.csv": "Kennzahlen (CSV)"}
-    for column, (name, data) in zip(columns[1:], updates.template_csv().items()):
-        column.download_button(labels[name], data, file_name=name, mime="text/csv", key=f"upd_{name}",
-                               icon=":material/download:")
+    for column, (name, label) in zip(columns[1:], labels.items()):
+        column.download_button(label, lambda name=name: updates.template_csv()[name], file_name=name, mime="text/csv",
+                               key=f"upd_{name}", icon=":material/download:")
 
 
 def imports_section() -> None:

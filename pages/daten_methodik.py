@@ -16,7 +16,7 @@ ui.catalog_table()
 
 st.header(f"Verfügbarkeit für {filters.kreis_name}")
 st.caption("● = Wert vorhanden (Summenwert); ein Zeichen = Lücke mit amtlichem Grund (siehe Zeichenerklärung); "
-           "leer = keine Angabe.")
+           "leer = kein Wert im Datenbestand.")
 ui.coverage_matrix(filters.kreis)
 
 st.header("Quellen und Datenstand")

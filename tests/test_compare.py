@@ -108,3 +108,13 @@ def test_no_characteristics_chosen_means_no_comparison():
     features = pd.DataFrame({"ags": ["08001", "08002"], "name": ["A", "B"], "bevoelkerung": [1.0, 2.0]})
     result = similar_districts(features, "08001", columns=[])
     assert result.used == [] and result.neighbours.empty
+
+
+def test_profile_csv_keeps_numbers_under_german_headers(test_db):
+    from monitoring.ui_kreisvergleich import _profile_export
+
+    profile = test_db.run_query("profile", ags="08216", land="08", scope="08", year_from=1995, year_to=2025)
+    exported = _profile_export(profile)
+    assert {"Kennzahl", "Stichtag", "Wert", "Wert des Landes", "Rang", "Veränderung"} <= set(exported.columns)
+    assert not {"direction", "decimals", "period_type"} & set(exported.columns)
+    assert pd.api.types.is_float_dtype(exported["Wert"])  # numbers, written with a decimal comma by the CSV writer
