@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import geo
-from .catalog import load_catalog, load_rules
+from .catalog import DATA_DIR, load_catalog, load_rules
 from .importers import ImportRejected, read_file
 from .mapping import apply_rules
 
@@ -69,7 +69,7 @@ def canonical_facts(observations: pd.DataFrame) -> pd.DataFrame:
     return facts.reset_index(drop=True)
 
 
-def build_dataset(raw_dir: Path = DEFAULT_RAW, data_dir: Path = PROJECT_DIR / "data", progress=None,
+def build_dataset(raw_dir: Path = DEFAULT_RAW, data_dir: Path = DATA_DIR, progress=None,
                   static_dir: Path = PROJECT_DIR / "static") -> dict:
     """Run the whole build; data/ changes only if every step succeeded.  The boundaries are then also copied to
     static/, from where the browser fetches them for the map."""

@@ -8,6 +8,7 @@ copy of data/ (tests, previews) carries its own catalogue.
 """
 from __future__ import annotations
 
+import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +17,8 @@ import pandas as pd
 
 from .mapping import Rule
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# The data folder of this installation (catalogue, dataset, imports); the database module uses the same one.
+DATA_DIR = Path(os.environ.get("INTEGRATIONSMONITOR_DATA", Path(__file__).resolve().parent.parent / "data"))
 CATALOG_FILE = DATA_DIR / "indicators.toml"
 OWN_CATALOG_NAME = "own_indicators.toml"  # beside indicators.toml
 FIELDS_FILE = DATA_DIR / "handlungsfelder.toml"

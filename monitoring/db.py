@@ -16,11 +16,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .catalog import DATA_DIR as CATALOG_DATA_DIR
 from .catalog import load_catalog
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 QUERY_DIR = PROJECT_DIR / "queries"
-DATA_DIR = Path(os.environ.get("INTEGRATIONSMONITOR_DATA", PROJECT_DIR / "data"))
+DATA_DIR = CATALOG_DATA_DIR  # INTEGRATIONSMONITOR_DATA, or data/ of the project: one folder for all modules
 DB_FILE = Path(os.environ.get("INTEGRATIONSMONITOR_DB", DATA_DIR / "integrationsmonitor.duckdb"))
 BUILD_STEPS = ["build_1_imported_current", "build_2_derive_shares", "build_3_facts_all", "build_4_facts",
                "build_5_regions", "build_6_totals"]
