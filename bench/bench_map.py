@@ -52,8 +52,16 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 sys.path.insert(0, str(PROJECT_DIR / "bench"))
-from bench_pages import cell, log, log_mark, script_times, summarize, versions  # noqa: E402
-from tests.browser_support import VIEWPORT, StreamlitServer, launch_browser, pick_option, wait_for_charts  # noqa: E402
+from bench_pages import cell, log, log_mark, ratio, script_times, summarize, versions  # noqa: E402
+from tests.browser_support import (  # noqa: E402
+    VIEWPORT,
+    StreamlitServer,
+    chart_texts,
+    error_messages,
+    launch_browser,
+    pick_option,
+    wait_for_charts,
+)
 
 PAGE = "kreisvergleich"
 PAGE_QUERY = "kreis=08216&gebiet=DG&indikator=auslaenderanteil&jahr=2015"
@@ -234,9 +242,6 @@ def indicator_name(label: str) -> str:
 
 # ── browser measurements ────────────────────────────────────────────────────────────────────────
 
-ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
-
-
 def main_selectbox(page, label: str):
     """The selectbox in the main area whose label is exactly `label` (not "Zweite Kennzahl ...")."""
     exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
@@ -275,11 +280,8 @@ def load_once(browser, url: str, count: int, *, watch_console: bool = False) -> 
         wait_for_charts(page, count, timeout=TIMEOUT_MS)  # let the session finish before the next one starts
         if watch_console:
             row["charts"] = page.evaluate("() => window.__bm.charts()")
-            row["titles"] = page.evaluate(
-                "() => [...document.querySelectorAll('.js-plotly-plot')].map(el => [...el.querySelectorAll('.gtitle')]"
-                ".map(t => { const l = t.querySelectorAll('tspan.line'); return l.length ? [...l].map(x => "
-                "x.textContent).join(' ') : t.textContent; }).join(' '))")
-            row["errors"] = page.locator(ERROR_SELECTOR).all_inner_texts()
+            row["titles"] = [text["title"] for text in chart_texts(page)]
+            row["errors"] = error_messages(page)
             row["console_errors"] = console
             row["failed_responses"] = responses
         return row
@@ -457,10 +459,6 @@ def bench_sql(runs: int, warmups: int = 3) -> dict:
 
 def med(summary: dict) -> float | None:
     return summary["median"] if summary and summary.get("n") else None
-
-
-def ratio(a: dict, b: dict) -> float | None:
-    return med(a) / med(b) if med(a) is not None and med(b) else None
 
 
 def fmt_ratio(value: float | None) -> str:

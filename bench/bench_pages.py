@@ -49,6 +49,7 @@ from tests.browser_support import (  # noqa: E402
     chart_count,
     chart_mentions,
     chart_texts,
+    error_messages,
     launch_browser,
     open_selectbox,
     selected_option,
@@ -161,8 +162,7 @@ def probe(browser, url: str) -> dict:
         page = context.new_page()
         page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
         wait_for_charts(page, 0, timeout=TIMEOUT_MS)
-        errors = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
-        return {"charts": chart_count(page), "texts": chart_texts(page), "errors": errors}
+        return {"charts": chart_count(page), "texts": chart_texts(page), "errors": error_messages(page)}
     finally:
         context.close()
 

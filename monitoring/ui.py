@@ -73,6 +73,11 @@ class Filters:
     def regions(self) -> tuple[str, ...]:
         return (self.kreis, *self.benchmarks)
 
+    @property
+    def benchmark_districts(self) -> tuple[str, ...]:
+        """The chosen benchmark districts only (5-digit codes), highlighted in rankings and scatters."""
+        return tuple(a for a in self.benchmarks if len(a) == 5)
+
     def describe(self) -> str:
         names = ", ".join(region_name(a) for a in self.benchmarks) or "keine"
         return f"Kreis: {self.kreis_name} ({self.kreis}); Vergleich: {names}; Zeitraum: {self.year_from}–{self.year_to}"
@@ -128,8 +133,7 @@ def sidebar_filters() -> Filters:
         )
         year_from, year_to = st.slider("Zeitraum", first, last, key="zeitraum", on_change=_forget_url_note)
         if st.session_state.get("url_note"):
-            st.warning(f"Unbekannte Angabe im Link ignoriert: {st.session_state['url_note']}. Es gilt die Voreinstellung.",
-                       icon=":material/link_off:")
+            link_warning(st.session_state["url_note"])
     _write_url_state(kreis, chosen, year_from, year_to)
     benchmarks = tuple(dict.fromkeys(land_ags if a == LAND else "DG" if a == GERMANY else a for a in chosen if a != kreis))
     return Filters(kreis, table.loc[kreis, "label"], land_ags, land_name, benchmarks, year_from, year_to)
@@ -162,6 +166,11 @@ def _init_filter_state(options: list[str], first: int, last: int) -> None:
         else:
             notes.append(f"Zeitraum „{params['zeitraum']}“")
     state["url_note"] = ", ".join(notes)
+
+
+def link_warning(what: str) -> None:
+    """The note for values in a link that do not exist (the view falls back to the default)."""
+    st.warning(f"Unbekannte Angabe im Link ignoriert: {what}. Es gilt die Voreinstellung.", icon=":material/link_off:")
 
 
 def _parse_period(text: str, first: int, last: int) -> tuple[int, int] | None:
@@ -450,7 +459,7 @@ def breakdown_card(indicator_id: str, breakdown: str) -> None:
 def ranking_card(indicator_id: str) -> None:
     """Where the district stands among all districts of its Land in the latest year of the period."""
     filters, meta = current_filters(), indicator(indicator_id)
-    highlight = tuple(a for a in filters.benchmarks if len(a) == 5)
+    highlight = filters.benchmark_districts
     view = _ranking_view(indicator_id, filters.land, filters.land_name, filters.kreis, filters.kreis_name, highlight,
                          filters.year_to)
     if view.figure is None:

@@ -20,6 +20,7 @@ from .ui import (
     districts,
     fields,
     indicator,
+    link_warning,
     numbers_behind,
     query,
     rank_text,
@@ -80,8 +81,7 @@ def comparison_controls() -> ComparisonChoice:
             link_notes.append(f"Jahr „{st.query_params['jahr']}“")
         st.session_state["kv_jahr"] = years[-1]
     if link_notes:
-        st.warning(f"Unbekannte Angabe im Link ignoriert: {', '.join(link_notes)}. Es gilt die Voreinstellung.",
-                   icon=":material/link_off:")
+        link_warning(", ".join(link_notes))
     year = st.select_slider("Jahr", years, key="kv_jahr") if len(years) > 1 else years[0]
     wanted = {"indikator": indicator_id, "jahr": str(year), "gebiet": scope_key, "klassen": method}
     if {k: st.query_params.get(k) for k in wanted} != wanted:  # a write is a message to the browser
@@ -186,7 +186,7 @@ def _comparison_ranking_view(choice: ComparisonChoice, kreis: str, kreis_name: s
 
 def comparison_ranking(choice: ComparisonChoice) -> None:
     filters = current_filters()
-    highlight = tuple(a for a in filters.benchmarks if len(a) == 5)
+    highlight = filters.benchmark_districts
     view = _comparison_ranking_view(choice, filters.kreis, filters.kreis_name, highlight)
     st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_ranking", on_select=_ranking_clicked,
                     selection_mode="points")
@@ -218,7 +218,7 @@ def comparison_scatter(choice: ComparisonChoice) -> None:
     y_default = SCATTER_Y if SCATTER_Y != choice.indicator else "auslaenderanteil"
     y_id = st.selectbox("Zweite Kennzahl (senkrechte Achse)", options, index=options.index(y_default), key="kv_y",
                         format_func=lambda i: indicator(i)["name"])
-    view = _scatter_view(choice, y_id, filters.kreis, tuple(a for a in filters.benchmarks if len(a) == 5))
+    view = _scatter_view(choice, y_id, filters.kreis, filters.benchmark_districts)
     if view.figure is None:
         st.caption("Für diese beiden Kennzahlen gibt es keine gemeinsamen Kreiswerte.")
         return
