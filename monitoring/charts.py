@@ -75,6 +75,7 @@ DEFAULT_HEIGHT = 450
 TITLE_WRAP = 70  # characters per title line
 SOURCE_WRAP = 95  # characters per source line
 ROW_HEIGHT = 22  # px per district in a ranking
+HOUSE_LEFT_MARGIN = 64  # px: value tick labels and the axis title
 
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -131,7 +132,7 @@ def apply_house_style(
             "font": {"family": FONT_FAMILY, "size": FONT_SIZE}, "traceorder": "normal",
             "bgcolor": "rgba(255,255,255,0)",
         },
-        margin={"l": 64, "r": 32, "t": top, "b": bottom, "pad": 4, "autoexpand": True},
+        margin={"l": HOUSE_LEFT_MARGIN, "r": 32, "t": top, "b": bottom, "pad": 4, "autoexpand": True},
         hoverlabel={"font": {"family": FONT_FAMILY, "size": FONT_SIZE}, "bgcolor": "white",
                     "bordercolor": MUTED_COLOR, "align": "left"},
         meta={"source": source_line},
@@ -155,9 +156,12 @@ def _fixed_label_margin(fig: go.Figure, labels: list[str]) -> go.Figure:
     automargin: automargin measures every label in the browser and then lays the chart out a second time, which
     doubled the drawing time of a 44-district ranking.  Generous by design (bold, wide letters)."""
     longest = max((len(label) for label in labels), default=0)
-    fig.update_layout(margin={"l": min(24 + math.ceil(longest * 0.62 * FONT_SIZE), 320)})
+    left = max(min(24 + math.ceil(longest * 0.62 * FONT_SIZE), 320), HOUSE_LEFT_MARGIN)
+    fig.update_layout(margin={"l": left})
     fig.update_xaxes(automargin=False)
     fig.update_yaxes(automargin=False)
+    # the source line starts where it starts on every other chart, not under the plot area only (it would be cut)
+    fig.update_annotations(selector={"name": "source"}, xshift=HOUSE_LEFT_MARGIN - left)
     return fig
 
 

@@ -312,6 +312,8 @@ def test_bar_charts_reserve_room_for_their_labels_without_automargin():
         assert fig.layout.yaxis.automargin is False and fig.layout.xaxis.automargin is False
         assert fig.layout.margin.l >= 8.5 * len(longest)  # 14 px system font: about 7.5 px per letter
     assert _ranking(_districts(5)).layout.margin.l < ranking.layout.margin.l
+    source = next(a for a in ranking.layout.annotations if a.name == "source")
+    assert source.xshift == charts.HOUSE_LEFT_MARGIN - ranking.layout.margin.l  # starts under the labels, not cut
 
 
 def test_ranking_height_grows_with_rows():
