@@ -113,11 +113,24 @@ def validate_catalog(catalog: pd.DataFrame) -> None:
 
 
 def load_rules(path: Path = CATALOG_FILE) -> list[Rule]:
+    """The [[indicator.series]] rules, each with the label synonyms of its table ([label_synonyms])."""
+    synonyms = label_synonyms(path)
     rules = []
     for entry in _entries(path):
         for series in entry.get("series", []):
-            rules.append(Rule.from_toml(entry["id"], series))
+            rule = Rule.from_toml(entry["id"], series)
+            rule.synonyms = synonyms.get(rule.table or "", {})
+            rules.append(rule)
     return rules
+
+
+def label_synonyms(path: Path = CATALOG_FILE) -> dict[str, dict[str, str]]:
+    """Table code -> {label of a newer edition: label the rules use}; reviewed like code in indicators.toml."""
+    synonyms = _load(path).get("label_synonyms", {})
+    for table, labels in synonyms.items():
+        if not isinstance(labels, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
+            raise ValueError(f"Indikatorkatalog fehlerhaft: [label_synonyms] {table} muss Bezeichnung = Bezeichnung sein")
+    return synonyms
 
 
 def load_fields(path: Path = FIELDS_FILE) -> dict[str, dict]:

@@ -46,12 +46,16 @@ class Rule:
     basis_until: list = field(default_factory=list)
     priority: int = 10
     scale: float = 1.0
+    sum_to: str | None = None  # "Kreis": values of Gemeinden (8- or 12-digit keys) summed per Kreis (first 5 digits)
     source: str | None = None
     licence: str | None = None
+    # Header labels renamed between editions of the table (new label -> the label this rule is written in); set
+    # from the catalogue's [label_synonyms], not per series.
+    synonyms: dict = field(default_factory=dict)
 
     @classmethod
     def from_toml(cls, indicator: str, entry: dict) -> "Rule":
-        known = set(cls.__dataclass_fields__)
+        known = set(cls.__dataclass_fields__) - {"synonyms"}
         unknown = set(entry) - known
         if unknown:
             raise ValueError(f"Indikator {indicator}: unbekannte Angaben in [[indicator.series]]: {sorted(unknown)}")
@@ -112,6 +116,8 @@ def _apply(rule: Rule, source: pd.DataFrame) -> pd.DataFrame:
 
 def _apply_one_layout(rule: Rule, source: pd.DataFrame) -> pd.DataFrame:
     rows = source if rule.layout is None else source[source["layout"] == rule.layout]
+    if rule.synonyms and not rows.empty and not rows["layout"].iloc[0].startswith("genesis_flat"):
+        rows = rows.assign(measure_n=_renamed(rows["measure_n"], rule.synonyms), dims_n=_renamed(rows["dims_n"], rule.synonyms))
     if rule.measure is not None:
         measures = rule.measure if isinstance(rule.measure, list) else [rule.measure]
         rows = rows[rows["measure_n"].isin([_norm(m) for m in measures])]
@@ -127,9 +133,29 @@ def _apply_one_layout(rule: Rule, source: pd.DataFrame) -> pd.DataFrame:
         rows = rows[rows["category"].notna()]
     if rows.empty:
         return rows
-    if rule.sum_over or rule.total == "sum":
+    if rule.sum_to:
+        rows = _to_kreise(rule, rows)
+    if rule.sum_over or rule.total == "sum" or rule.sum_to:
         rows = _sum(rule, rows)
     return _to_facts(rule, rows)
+
+
+def _to_kreise(rule: Rule, rows: pd.DataFrame) -> pd.DataFrame:
+    """Gemeinde rows keyed by their Kreis, ready to be summed; a Kreis with one suppressed Gemeinde is a gap."""
+    if rule.sum_to != "Kreis":
+        raise ValueError(f"Indikator {rule.indicator}: sum_to = {rule.sum_to!r} (erlaubt: \"Kreis\")")
+    rows = rows[rows["ags"].str.fullmatch(r"\d{8}|\d{12}")].copy()
+    rows["ags"] = rows["ags"].str[:5]
+    return rows
+
+
+def _renamed(column: pd.Series, synonyms: dict) -> pd.Series:
+    """Header paths with each renamed label ("Arbeitslose | ausländisch") written as the rule knows it
+    ("Arbeitslose | Ausländer"); a path is split at " | " so only whole labels are renamed."""
+    def rename(path: str) -> str:
+        return " | ".join(synonyms.get(label, label) for label in path.split(" | "))
+
+    return column.map({text: rename(text) for text in column.unique()})
 
 
 def _category(rule: Rule, rows: pd.DataFrame) -> pd.Series:

@@ -86,11 +86,12 @@ def test_special_values_are_null_with_flag_never_zero(sql):
 
 
 def test_revision_newer_export_wins_and_old_value_is_kept(sql):
-    """Germany's unemployed foreigners 2016: GENESIS (Stand 2017) vs BA export (Datenstand 2025)."""
+    """Germany's unemployed foreigners 2016: two GENESIS editions (Stand 2017, 2021) vs BA export (Datenstand 2025)."""
     rows = sql("SELECT value, source, is_current FROM facts_all WHERE indicator = 'arbeitslose_auslaender' "
-               "AND ags = 'DG' AND period = '2016-12-31' AND category = '' ORDER BY is_current")
-    assert rows.value.tolist() == [629356, 635026]
-    assert rows.source.tolist() == ["13211-02-05-4", "BA-Migration"] and rows.is_current.tolist() == [False, True]
+               "AND ags = 'DG' AND period = '2016-12-31' AND category = '' ORDER BY is_current, stand")
+    assert rows.value.tolist() == [629356, 629356, 635026]
+    assert rows.source.tolist() == ["13211-02-05-4", "13211-02-05-4", "BA-Migration"]
+    assert rows.is_current.tolist() == [False, False, True]
 
 
 def test_series_break_marked_where_the_basis_changes(sql):
@@ -168,10 +169,15 @@ def test_share_of_a_category_in_its_own_total(sql):
 
 def test_zensus_2022_immigration_history_for_germany_and_every_land(sql):
     rows = sql("SELECT ags, value FROM facts WHERE indicator = 'einwanderungsgeschichte_anteil' AND category = ''")
-    assert set(rows.ags) == {"DG", *[f"{i:02d}" for i in range(1, 17)]}  # Land level only, labelled as such
+    laender = {"DG", *[f"{i:02d}" for i in range(1, 17)]}
+    assert laender <= set(rows.ags)
+    kreise = set(rows.ags) - laender  # the 44 Kreise of Baden-Württemberg, from the Gemeinde extract
+    assert len(kreise) == 44 and all(k.startswith("08") and len(k) == 5 for k in kreise)
     shares = dict(zip(rows.ags, rows.value))
     assert shares["DG"] == pytest.approx(18142064 / 82719540 * 100)
     assert 20 < shares["08"] < 35
+    # Rastatt: sums over its Gemeinden in the raw extract, 62.634 of 230.071
+    assert shares["08216"] == pytest.approx(62634 / 230071 * 100)
 
 
 def test_protection_seekers_equal_the_raw_cells_once_not_per_export(sql, raw_dir):

@@ -74,10 +74,13 @@ def test_every_real_file_imports_completely(name):
     value_columns = [h for h in header if h == "value" or (h.count("__") >= 2 and not h.endswith("__q"))]
     assert list(frame.columns) == OBS_COLUMNS
     assert len(frame) == len(rows) * len(value_columns)  # nothing dropped, nothing invented
-    assert frame["layout"].iloc[0] == ("genesis_flat" if header[0] == "statistics_code" else "genesis_flat_2024")
+    # The 2024 layout (German or English names) has one value column per measure, CODE__Label__Unit.
+    legacy = any(h.count("__") >= 2 for h in header)
+    assert frame["layout"].iloc[0] == ("genesis_flat_2024" if legacy else "genesis_flat")
     assert frame["value"].dtype == "float64" and frame["year"].dtype == "int64"
     assert frame["ags"].str.match(REGION.pattern).all()
-    assert frame["time"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    assert frame["time"].str.fullmatch(r"\d{4}(-\d{2}-\d{2})?").all()  # a Stichtag (or period) or a year
+    assert (frame["time_label"] != "").all()
     assert (frame["year"] == frame["time"].str[:4].astype(int)).all()
     assert frame["line"].is_monotonic_increasing and frame["line"].iloc[0] == 2
     assert (frame["stand"] == "").all() and (frame["copyright"] == "").all()
@@ -91,7 +94,9 @@ def test_special_values_become_nan_with_flag_never_zero(name):
     value_index = header.index("value") if "value" in header else len(header) - 1
     raw_specials = pd.Series([r[value_index] for r in rows]).value_counts()
     raw_specials = raw_specials[raw_specials.index.isin(list(SPECIAL_VALUES))]
-    special = frame["flag"].isin(list(SPECIAL_VALUES))
+    # "()" alone is a special value; around a number ("(12)", Mikrozensus) it marks a usable but uncertain value.
+    uncertain_number = (frame["flag"] == "()") & frame["value"].notna()
+    special = frame["flag"].isin(list(SPECIAL_VALUES)) & ~uncertain_number
     assert frame.loc[special, "value"].isna().all()
     assert frame.loc[~special, "value"].notna().all()
     assert frame.loc[special, "flag"].value_counts().sort_index().equals(raw_specials.sort_index().rename("count"))
@@ -119,6 +124,12 @@ def test_first_line_is_recognised(name):
         ("12411-01-01-4_2023-12-31_de_flat.csv", {"ags": "DG", "dims": "GES=GESW"}, 42294114),
         ("12411-01-01-4_2023-12-31_de_flat.csv", {"ags": "08", "dims": "GES="}, 11230740),
         ("12411-01-01-4_2023-12-31_de_flat_legacy2024.csv", {"ags": "DG", "dims": "GES="}, 84669326),
+        # English 2024 layout, attribute columns named like the variable columns: read by position
+        ("12411-01-01-4_2022-12-31_en_flat_legacy2024.csv", {"ags": "08222", "dims": "GES="}, 315554),
+        ("12411-01-01-4_2022-12-31_en_flat_legacy2024.csv", {"ags": "08222", "dims": "GES=GESW"}, 158424),
+        # semester as an ISO 8601 period (2023-10P6M)
+        ("21311-01-01-4-B_WS2023-24_de_flat.zip",
+         {"ags": "08221", "dims": "GESINS=INSGESAMT;HS-FG2=INSGESAMT;NAT01=NATA"}, 6095),
         ("12411-01-01-4_2023-12-31_de_flat_legacy2024.csv", {"ags": "08222", "dims": "GES=GESW"}, 158596),
         ("13111-01-03-4_2024-06-30_de_flat.csv", {"ags": "09276", "dims": "GES=GESW;NAT=NATA"}, 1628),
         ("13111-01-03-4_2024-06-30_de_flat.csv", {"ags": "09276", "dims": "GES=;NAT="}, 29987),

@@ -146,10 +146,11 @@ def test_overview_has_a_tile_per_handlungsfeld_with_a_trend_and_a_direction():
     for field in load_fields():
         assert any(label.startswith(field) for label in labels), (field, labels)
     arbeit = next(m.proto for m in at.metric if m.label.startswith("Arbeit"))
-    assert len(arbeit.chart_data) >= 5  # the small trend line: Arbeitslosenquote der Ausländer 2009–2016
+    assert len(arbeit.chart_data) >= 5  # the small trend line: Arbeitslosenquote der Ausländer 2009–2023
     red, grey = 0, 2  # MetricProto.MetricColor
-    # the foreigners' unemployment rate rose (+0,3 Pp.) and lower is better: red; the foreigner share is neutral
-    assert arbeit.delta == "+0,3 Pp." and arbeit.color == red
+    # the foreigners' unemployment rate rose (9,3 % in 2023 after 8,7 % in 2020) and lower is better: red;
+    # the foreigner share is neutral
+    assert arbeit.delta == "+0,6 Pp." and arbeit.color == red
     bevoelkerung = next(m.proto for m in at.metric if m.label.startswith("Bevölkerung"))
     assert bevoelkerung.delta == "+1,4 Pp." and bevoelkerung.color == grey
 
@@ -157,7 +158,8 @@ def test_overview_has_a_tile_per_handlungsfeld_with_a_trend_and_a_direction():
 def test_field_page_tiles_show_change_and_land_value_without_second_chart_library():
     at = run_page("pages/arbeit.py", "08216")
     quote = next(m.proto for m in at.metric if m.label.startswith("Arbeitslosenquote"))
-    assert quote.body == "8,2 %" and quote.delta == "+0,3 Pp." and "Land 9,1 %" in quote.delta_description
+    # 13211-02-05-4_2023.csv: Rastatt 9,3 %, Baden-Württemberg 9,6 %; 2020: 8,7 %
+    assert quote.body == "9,3 %" and quote.delta == "+0,6 Pp." and "Land 9,6 %" in quote.delta_description
     assert not quote.chart_data
 
 

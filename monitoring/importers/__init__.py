@@ -15,6 +15,7 @@ MAX_HEAD = 4096
 def detect_layout(path: Path, data: bytes | None = None) -> str:
     """Name of the layout family a file belongs to; rejects files that fit none."""
     from .ba_migration import looks_like_ba_migration
+    from .declared_csv import looks_like_declared
     from .genesis_flat import looks_like_genesis_flat
     from .genesis_table import looks_like_genesis_table
     from .own_figures import is_xlsx, looks_like_own_figures
@@ -37,6 +38,7 @@ def detect_layout(path: Path, data: bytes | None = None) -> str:
         ("ba_migration", looks_like_ba_migration),
         ("published_csv", looks_like_published),
         ("wide_csv", looks_like_wide),
+        ("declared_csv", looks_like_declared),
     ]
     for name, looks_like in checks:
         if looks_like(first):
@@ -44,7 +46,8 @@ def detect_layout(path: Path, data: bytes | None = None) -> str:
     raise ImportRejected(
         path.name,
         "Unbekanntes Dateiformat: erwartet wird eine GENESIS-Tabelle (CSV), eine GENESIS-Flat-CSV (auch als ZIP), "
-        "ein Export der BA-Statistik zur Migration oder die Vorlage für eigene Zahlen.",
+        "ein Export der BA-Statistik zur Migration, ein in data/extracts.toml beschriebener Auszug oder die Vorlage "
+        "für eigene Zahlen.",
         line=1,
     )
 
@@ -52,6 +55,7 @@ def detect_layout(path: Path, data: bytes | None = None) -> str:
 def read_file(path: Path, data: bytes | None = None) -> pd.DataFrame:
     """Observations of one file in any supported layout (see common.OBS_COLUMNS)."""
     from .ba_migration import read_ba_migration
+    from .declared_csv import read_declared
     from .genesis_flat import read_genesis_flat
     from .genesis_table import read_genesis_table
     from .own_figures import read_own_figures, read_own_figures_xlsx
@@ -63,6 +67,7 @@ def read_file(path: Path, data: bytes | None = None) -> pd.DataFrame:
         "ba_migration": read_ba_migration,
         "published_csv": read_published,
         "wide_csv": read_wide,
+        "declared_csv": read_declared,
         "own_figures": read_own_figures,
         "own_figures_xlsx": read_own_figures_xlsx,
     }

@@ -6,6 +6,8 @@ build step (monitoring/build.py) maps them onto indicators of the catalogue.
 """
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +53,7 @@ OBS_COLUMNS = [
     "stand",  # data date of the export, ISO (2017-10-10) or ""
     "copyright",  # attribution line from the file's footer, or the layout's standard line
     "note",  # optional remark on the value as published (e.g. "gerundet"); "" when absent
+    "time_label",  # the time as a reader names it ("WS 2023/24", "2023/24", "31.12.2024"); see parse_time
 ]
 
 
@@ -131,6 +134,136 @@ def german_date_to_iso(text: str) -> str | None:
     return f"{m.group(3)}-{m.group(2)}-{m.group(1)}" if m else None
 
 
+@dataclass(frozen=True)
+class Time:
+    """One time as GENESIS writes it, read: `time` is what the store keys on (an ISO date for a Stichtag or a
+    period, the year for a calendar year), `label` what a reader sees ("WS 2023/24", "2023/24", "2. Quartal
+    2023")."""
+
+    time: str
+    year: int
+    label: str
+
+
+_MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+           "November", "Dezember"]
+_ISO_PERIOD = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?P(\d+)([MY])$")  # 2023-10P6M, 2023-08P1Y, 2023-01P3M
+_SCHOOL_YEAR = re.compile(r"^(?:Schuljahr\s*)?(\d{4})\s*/\s*(\d{2}|\d{4})$")  # 2023/24, Schuljahr 2023/2024
+_SEMESTER = re.compile(r"^(WS|SS|Wintersemester|Sommersemester)\s*(\d{4})(?:\s*/\s*(\d{2}|\d{4}))?$")
+_QUARTER = re.compile(r"^(?:([1-4])\.\s*Quartal\s*(\d{4})|(\d{4})\s*-?\s*Q([1-4]))$")
+_MONTH = re.compile(r"^(" + "|".join(_MONTHS) + r")\s+(\d{4})$")
+_YEAR = re.compile(r"^\d{4}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_time(text: str) -> Time | None:
+    """Every time form GENESIS uses, or None.
+
+    Stichtag (2024-12-31, 31.12.2024) and calendar year (2024) stay as they are.  A period becomes the
+    Stichtag its statistic counts on: a semester and a school year are counted at their start
+    (Semesterbeginn, Schuljahresbeginn), so they become their first day; a quarter and a month are
+    counted over the period, so they become their last day, as a year becomes the 31.12.
+    """
+    text = text.strip()
+    if _YEAR.match(text):
+        return Time(text, int(text), text)
+    iso = text if _ISO_DATE.match(text) else german_date_to_iso(text)
+    if iso is not None:
+        day = _date(iso)
+        return Time(day.isoformat(), day.year, day.strftime("%d.%m.%Y")) if day else None
+    for parse in (_iso_period, _school_year, _semester, _quarter, _month):
+        found = parse(text)
+        if found is not None:
+            return found
+    return None
+
+
+def _date(iso: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(iso)
+    except ValueError:
+        return None  # 31.02.2024 and the like
+
+
+def _last_day(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+
+
+def _semester_time(year: int, winter: bool) -> Time:
+    if winter:
+        return Time(f"{year}-10-01", year, f"WS {year}/{(year + 1) % 100:02d}")
+    return Time(f"{year}-04-01", year, f"SS {year}")
+
+
+def _school_year_time(year: int) -> Time:
+    return Time(f"{year}-08-01", year, f"{year}/{(year + 1) % 100:02d}")
+
+
+def _quarter_time(year: int, quarter: int) -> Time:
+    return Time(_last_day(year, quarter * 3), year, f"{quarter}. Quartal {year}")
+
+
+def _iso_period(text: str) -> Time | None:
+    m = _ISO_PERIOD.match(text)
+    if not m:
+        return None
+    year, month, length, unit = int(m.group(1)), int(m.group(2)), int(m.group(4)), m.group(5)
+    months = length * 12 if unit == "Y" else length
+    if not 1 <= month <= 12:
+        return None
+    if months == 6 and month in (4, 10):
+        return _semester_time(year, winter=month == 10)
+    if months == 12 and month == 1:
+        return Time(str(year), year, str(year))
+    if months == 12:
+        return _school_year_time(year) if month in (7, 8, 9) else None
+    if months == 3 and month in (1, 4, 7, 10):
+        return _quarter_time(year, (month + 2) // 3)
+    if months == 1:
+        return Time(_last_day(year, month), year, f"{_MONTHS[month - 1]} {year}")
+    return None
+
+
+def _school_year(text: str) -> Time | None:
+    m = _SCHOOL_YEAR.match(text)
+    if not m or int(m.group(2)[-2:]) != (int(m.group(1)) + 1) % 100:
+        return None
+    return _school_year_time(int(m.group(1)))
+
+
+def _semester(text: str) -> Time | None:
+    m = _SEMESTER.match(text)
+    if not m:
+        return None
+    year = int(m.group(2))
+    winter = m.group(1) in ("WS", "Wintersemester")
+    if m.group(3) and (not winter or int(m.group(3)[-2:]) != (year + 1) % 100):
+        return None
+    return _semester_time(year, winter)
+
+
+def _quarter(text: str) -> Time | None:
+    m = _QUARTER.match(text)
+    if not m:
+        return None
+    quarter, year = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+    return _quarter_time(int(year), int(quarter))
+
+
+def _month(text: str) -> Time | None:
+    m = _MONTH.match(text)
+    if not m:
+        return None
+    month = _MONTHS.index(m.group(1)) + 1
+    year = int(m.group(2))
+    return Time(_last_day(year, month), year, f"{m.group(1)} {year}")
+
+
+def _default_label(time: str) -> str:
+    found = parse_time(str(time))
+    return found.label if found else str(time)
+
+
 def empty_observations() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in OBS_COLUMNS})
 
@@ -141,6 +274,12 @@ def observations_frame(rows: list[dict]) -> pd.DataFrame:
         return empty_observations()
     frame = pd.DataFrame.from_records(rows, columns=OBS_COLUMNS)
     frame["note"] = frame["note"].fillna("")
+    labels = frame["time_label"].fillna("")
+    if (labels == "").any():
+        defaults = {time: _default_label(time) for time in frame["time"].unique()}
+        frame["time_label"] = labels.where(labels != "", frame["time"].map(defaults))
+    else:
+        frame["time_label"] = labels
     frame["value"] = pd.to_numeric(frame["value"], errors="raise").astype("float64")
     frame["year"] = frame["year"].astype("int64")
     frame["line"] = frame["line"].astype("int64")

@@ -27,7 +27,6 @@ extracted, and refused when it looks like a zip bomb.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 import zipfile
@@ -43,9 +42,9 @@ from .common import (
     QUALITY_MARKS,
     SPECIAL_VALUES,
     ImportRejected,
-    german_date_to_iso,
     observations_frame,
     parse_cell,
+    parse_time,
     read_text,
 )
 
@@ -60,8 +59,6 @@ ZENSUS_GEO_VARIABLE = re.compile(r"^GEO[A-Z]{2}\d$")  # GEODL1, GEOBL1, GEOGM4, 
 REGION_CODE = re.compile(r"^(DG|\d{2}|\d{3}|\d{5}|\d{8}|\d{12})$")
 # Table codes as GENESIS names its downloads: 12411-01-01-4, 12531-0043, 1000A-2022, 21311-01-01-4-B, 12211-Z-11
 TABLE_CODE_IN_NAME = re.compile(r"^(\d{5}|\d{4}[A-Z])(-[0-9A-Z]{1,4})+(?=[_.\s]|$)")
-YEAR = re.compile(r"^\d{4}$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PLAIN_NUMBER = {".": r"-?\d+(?:\.\d+)?", ",": r"-?\d+(?:,\d+)?"}
 
 
@@ -99,6 +96,17 @@ LEGACY_2024 = _Dialect(
     lead=("Statistik_Code", "Statistik_Label", "Zeit_Code", "Zeit_Label", "Zeit"),
     variable=r"^(\d+)_Merkmal_Code$",
     group=("{n}_Merkmal_Code", "{n}_Merkmal_Label", "{n}_Auspraegung_Code", "{n}_Auspraegung_Label"),
+)
+# The 2024 layout as the English interface wrote it: the current layout's English names, but the 2024 layout's value
+# columns (CODE__Label__Unit), and the attribute columns of each group named like the variable columns
+# ("1_variable_code;1_variable_label;1_variable_code;1_variable_code"): they are read by their position.
+LEGACY_2024_EN = _Dialect(
+    layout="genesis_flat_2024",
+    decimal=".",
+    statistic=CURRENT.statistic,
+    lead=CURRENT.lead,
+    variable=CURRENT.variable,
+    group=CURRENT.group,
 )
 CURRENT_VALUE_COLUMNS = ("value", "value_unit", "value_variable_code", "value_variable_label")
 CURRENT_QUALITY_COLUMN = "value_q"
@@ -311,6 +319,7 @@ def _parse_header(file: str, names: list[str]) -> _Header:
             line=1,
             column=names[0][:40],
         )
+    names = _names_by_position(names, dialect)
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ImportRejected(file, f"Spalten doppelt in der Kopfzeile: {', '.join(duplicates)}.", line=1)
@@ -318,8 +327,27 @@ def _parse_header(file: str, names: list[str]) -> _Header:
     groups = _variable_groups(file, names, dialect)
     used = set(dialect.lead) | {c for n in groups for c in dialect.group_columns(n)}
     rest = [n for n in names if n not in used]
+    if dialect is CURRENT and any(_is_legacy_value_name(n) for n in rest):
+        dialect = LEGACY_2024_EN
     values = _current_values(file, rest) if dialect is CURRENT else _legacy_values(file, rest)
     return _Header(dialect, names, groups, values)
+
+
+def _names_by_position(names: list[str], dialect: _Dialect) -> list[str]:
+    """Give every variable group its four names by position: the English 2024 layout repeats the variable
+    columns' names over the attribute columns, so a name alone does not say which column it is."""
+    variable = re.compile(dialect.variable)
+    renamed = list(names)
+    for i, name in enumerate(names):
+        m = variable.match(name)
+        if m and i + 3 < len(names) and names[i + 2] == name:
+            renamed[i : i + 4] = dialect.group_columns(int(m.group(1)))
+    return renamed
+
+
+def _is_legacy_value_name(name: str) -> bool:
+    parts = name.split("__")
+    return len(parts) >= 3 and bool(parts[0]) and not name.endswith("__q")
 
 
 def _require(file: str, names: list[str], required) -> None:
@@ -352,7 +380,7 @@ def _current_values(file: str, rest: list[str]) -> list[_ValueColumn]:
 
 def _legacy_values(file: str, rest: list[str]) -> list[_ValueColumn]:
     """Value columns CODE__Label__Unit, each with an optional quality column CODE__Label__Unit__q."""
-    value_names = [n for n in rest if len(n.split("__")) >= 3 and n.split("__")[0] and not n.endswith("__q")]
+    value_names = [n for n in rest if _is_legacy_value_name(n)]
     quality_names = {n for n in rest if n.endswith("__q") and n[: -len("__q")] in value_names}
     _reject_unknown(file, [n for n in rest if n not in value_names and n not in quality_names])
     if not value_names:
@@ -385,7 +413,7 @@ def _observations(file: str, header: _Header, cells: pd.DataFrame, lines: np.nda
     region_group = _regional_group(file, header, cells)
     ags, region_name = _regions(cells, dialect.group_columns(region_group))
     dims = _dims(cells, [dialect.group_columns(n) for n in header.groups if n != region_group])
-    time, year = _times(file, cells[dialect.time], lines, dialect.time)
+    time, year, time_label = _times(file, cells[dialect.time], lines, dialect.time)
     shared = {
         "source_file": file,
         "line": lines,
@@ -396,6 +424,7 @@ def _observations(file: str, header: _Header, cells: pd.DataFrame, lines: np.nda
         "region_name": region_name,
         "time": time,
         "year": year,
+        "time_label": time_label,
         "dims": dims,
         "stand": "",  # the ffcsv carries no data date
         "copyright": "",  # nor an attribution line: the build step adds the database's standard line
@@ -502,38 +531,25 @@ def _dims(cells: pd.DataFrame, groups: list[tuple[str, str, str, str]]) -> np.nd
     return np.asarray(joined, dtype=object)[combination]
 
 
-def _times(file: str, column: pd.Series, lines: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """ISO date for a Stichtag (from 2024-12-31 or 31.12.2024), the year string for a year."""
-    stripped = column  # cells are stripped on load
+def _times(file: str, column: pd.Series, lines: np.ndarray, name: str):
+    """(time, year, label) per line: every time form of common.parse_time, worked out once per distinct text."""
     parsed = {}
-    for text in stripped.unique():
-        result = _parse_time(text)
+    for text in column.unique():
+        result = parse_time(text)
         if result is None:
-            first = int(np.flatnonzero((stripped == text).to_numpy())[0])
+            first = int(np.flatnonzero((column == text).to_numpy())[0])
             raise ImportRejected(
                 file,
-                f"Zeitangabe „{text}“ nicht lesbar: erwartet wird ein Datum (2024-12-31 oder 31.12.2024) "
-                "oder ein Jahr.",
+                f"Zeitangabe „{text}“ nicht lesbar: erwartet wird ein Stichtag (2024-12-31 oder 31.12.2024), ein "
+                "Jahr, ein Zeitraum nach ISO 8601 (2023-10P6M) oder ein Schuljahr, Semester, Quartal oder Monat.",
                 line=int(lines[first]),
                 column=name,
             )
         parsed[text] = result
-    time = stripped.map({t: iso for t, (iso, _year) in parsed.items()}).to_numpy()
-    year = stripped.map({t: year for t, (_iso, year) in parsed.items()}).to_numpy(dtype=np.int64)
-    return time, year
-
-
-def _parse_time(text: str) -> tuple[str, int] | None:
-    if YEAR.match(text):
-        return text, int(text)
-    iso = text if ISO_DATE.match(text) else german_date_to_iso(text)
-    if iso is None:
-        return None
-    try:
-        day = dt.date.fromisoformat(iso)
-    except ValueError:
-        return None  # 31.02.2024 and the like
-    return day.isoformat(), day.year
+    time = column.map({text: t.time for text, t in parsed.items()}).to_numpy()
+    year = column.map({text: t.year for text, t in parsed.items()}).to_numpy(dtype=np.int64)
+    label = column.map({text: t.label for text, t in parsed.items()}).to_numpy()
+    return time, year, label
 
 
 def _values(file: str, column: pd.Series, lines: np.ndarray, name: str, decimal: str):

@@ -2,7 +2,8 @@
 
 The layout, as the Statistische Ämter write it:
 
-    GENESIS-Tabelle: 12411-01-01-4              <- table code (always the first line)
+    GENESIS-Tabelle: 12411-01-01-4              <- table code (always the first line; newer downloads of
+                                                   regionalstatistik.de write "Tabelle: 13211-02-05-4")
     Bevölkerungsstand: …;;;;                    <- title block of varying length; may hold the Stichtag
     ;;31.12.2015;31.12.2015;31.12.2014          <- stacked column headers: the first cells (the "stub") are
     ;;Insgesamt;männlich;Insgesamt                 empty, labels repeat across the columns they cover;
@@ -24,9 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .common import ImportRejected, german_date_to_iso, observations_frame, parse_cell, read_text
+from .common import ImportRejected, Time, german_date_to_iso, observations_frame, parse_cell, parse_time, read_text
 
-FIRST_LINE = re.compile(r'^\ufeff?"?GENESIS-Tabelle:\s*([0-9A-Za-z][0-9A-Za-z.\-]*)')
+FIRST_LINE = re.compile(r'^\ufeff?"?(?:GENESIS-)?Tabelle:\s*([0-9A-Za-z][0-9A-Za-z.\-]*)')
 END_OF_DATA = "__________"
 REGION_CODE = re.compile(r"^(DG|\d{2}|\d{3}|\d{5}|\d{8})$")
 UNITS = {"anzahl", "prozent", "eur", "tsd. eur", "1000 eur", "mill. eur", "m²", "qkm", "ha", "jahre", "%", "1000"}
@@ -70,7 +71,10 @@ def _split(file: str, text: str) -> _Table:
     lines = text.splitlines()
     match = FIRST_LINE.match(lines[0]) if lines else None
     if not match:
-        raise ImportRejected(file, "Kein GENESIS-Tabellenformat: die erste Zeile muss mit „GENESIS-Tabelle:“ beginnen.", line=1)
+        raise ImportRejected(
+            file, "Kein GENESIS-Tabellenformat: die erste Zeile muss mit „GENESIS-Tabelle:“ oder „Tabelle:“ beginnen.",
+            line=1,
+        )
     table = _Table(file=file, code=match.group(1))
     try:
         end = next(i for i, line in enumerate(lines) if line.startswith(END_OF_DATA))
@@ -117,7 +121,7 @@ class _Column:
     index: int
     path: str
     unit: str
-    time: str | None
+    time: Time | None
 
 
 def _column_headers(table: _Table, stub: int) -> list[_Column]:
@@ -130,8 +134,8 @@ def _column_headers(table: _Table, stub: int) -> list[_Column]:
         for label in labels:
             if not label:
                 continue
-            if german_date_to_iso(label) or YEAR.match(label):
-                time = german_date_to_iso(label) or label
+            if _time_of(label):
+                time = _time_of(label)
             elif label.lower() in UNITS:
                 unit = label
             else:
@@ -148,15 +152,15 @@ def _unit_from_title(title: list[str]) -> str:
     return ""
 
 
-def _time_from_title(title: list[str]) -> str | None:
+def _time_from_title(title: list[str]) -> Time | None:
     """The Stichtag or year of the whole table, where the title block states one (Zensus, one-year tables)."""
     for line in title:
         stripped = line.strip(" ;")
         if YEAR.match(stripped):
-            return stripped
+            return parse_time(stripped)
         m = DATE.search(stripped)
         if m:
-            return german_date_to_iso(m.group(1))
+            return parse_time(m.group(1))
     return None
 
 
@@ -202,8 +206,9 @@ def _observations_of_row(table, line_no, cells, stub, columns, table_time, stand
             "statistic": table.code[:5],
             "ags": head[region_at],
             "region_name": head[region_at + 1].strip(),
-            "time": time,
-            "year": int(time[:4]),
+            "time": time.time,
+            "year": time.year,
+            "time_label": time.label,
             "measure": column.path,
             "dims": row_dims,
             "value": value,
@@ -214,10 +219,13 @@ def _observations_of_row(table, line_no, cells, stub, columns, table_time, stand
         }
 
 
-def _time_of_cells(cells: list[str]) -> str | None:
-    for cell in cells:
-        if german_date_to_iso(cell):
-            return german_date_to_iso(cell)
-        if YEAR.match(cell):
-            return cell
-    return None
+def _time_of_cells(cells: list[str]) -> Time | None:
+    return next((_time_of(cell) for cell in cells if _time_of(cell)), None)
+
+
+def _time_of(label: str) -> Time | None:
+    """A header or row label that is a time (31.12.2015, 2015, 2023/24, WS 2023/24, …); None for any other label.
+    A bare number is a year only between 1900 and 2099: "7" or "1000" are no times."""
+    if label.isdigit() and not YEAR.match(label):
+        return None
+    return parse_time(label)
