@@ -22,13 +22,22 @@ House style (``apply_house_style``), chosen for a Kreistag projector, an officer
 - Gaps stay gaps: a missing value (NULL with a special-value flag) is NaN in its trace (``connectgaps=False``), never
   0.  Time series show it as a hollow marker in the series' colour and symbol in a narrow "k. A." strip under the
   value axis (its own y axis, so the marker cannot be read as a value); its tooltip gives the flag's meaning.  Bar
-  charts print "keine Angabe (…)" at the axis instead of a bar.
+  charts print "keine Angabe: …" at the axis instead of a bar.
 - A series break (new data basis) is a dotted vertical line labelled "Bruch" (the basis in its hover); identical breaks of
   several regions are drawn once.
+- A missing year is a gap too: a line is never drawn across a period without a row (yearly data: consecutive values
+  more than one year apart; finer data: more than 1,5 regular steps apart).  A value standing alone is a marker.
+- Counts of regions of very different size (a Kreis of 230.000, a Land of 11 Mio.) are never put on one axis: the time
+  series then shows an index (first year with a value for every region = 100, said in title and axis); the hover
+  keeps the number itself.
+- A time series title names the years its values cover (first and last year with a value), not the filter range.
+- Text from data (names, units, categories, bases, a source typed in by a user) is escaped before it reaches
+  Plotly, which reads a subset of HTML in titles, labels, legends, hovers and annotations (``plain_text``).
 """
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 
 import numpy as np
@@ -77,9 +86,63 @@ SOURCE_WRAP = 95  # characters per source line
 ROW_HEIGHT = 22  # px per district in a ranking
 HOUSE_LEFT_MARGIN = 64  # px: value tick labels and the axis title
 
+# German modebar and messages, offline: Streamlit's plotly.js bundle registers only "en"/"en-US", but plotly.js looks
+# a text up in config.locales before its registry, so the dictionary travels in the config (no script to load).  Keys
+# are the English texts of the bundled plotly.js (streamlit/static/static/js/PlotlyChart.*.js, calls of _(gd, "…")).
+# Streamlit's own "Fullscreen" button is added by Streamlit and stays English.
+PLOTLY_LOCALE_DE = {
+    "dictionary": {
+        "Autoscale": "Automatisch skalieren",
+        "Box Select": "Rechteck auswählen",
+        "Lasso Select": "Lasso-Auswahl",
+        "Compare data on hover": "Alle Werte beim Überfahren zeigen",
+        "Show closest data on hover": "Nächsten Wert beim Überfahren zeigen",
+        "Toggle show closest data on hover": "Nächsten Wert beim Überfahren ein/aus",
+        "Toggle Spike Lines": "Hilfslinien ein/aus",
+        "Double-click to zoom back out": "Doppelklick: zurück zur Gesamtansicht",
+        "Double-click on legend to isolate one trace": "Doppelklick auf die Legende zeigt nur diese Linie",
+        "Download plot as a PNG": "Grafik als PNG herunterladen",
+        "Download plot as a png": "Grafik als PNG herunterladen",
+        "Download plot": "Grafik herunterladen",
+        "Download plot as JSON": "Grafik als JSON herunterladen",
+        "Image download succeeded": "Bild heruntergeladen",
+        "JSON download succeeded": "JSON heruntergeladen",
+        "Preparing image - this may take a few seconds": "Bild wird erstellt, das dauert einige Sekunden",
+        "Taking snapshot - this may take a few seconds": "Bild wird erstellt, das dauert einige Sekunden",
+        "Sorry, there was a problem downloading your image!": "Das Bild konnte nicht heruntergeladen werden.",
+        "Sorry, there was a problem downloading your snapshot!": "Das Bild konnte nicht heruntergeladen werden.",
+        "Pan": "Verschieben",
+        "Zoom": "Zoomen",
+        "Zoom in": "Vergrößern",
+        "Zoom out": "Verkleinern",
+        "Reset": "Zurücksetzen",
+        "Reset axes": "Achsen zurücksetzen",
+        "Reset view": "Ansicht zurücksetzen",
+        "Reset views": "Ansichten zurücksetzen",
+        "Produced with Plotly": "Erstellt mit Plotly",
+        "Erase active shape": "Form löschen",
+        "Share chart...": "Grafik teilen …",
+        "trace": "Reihe",
+    },
+    "format": {
+        "days": ["Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"],
+        "shortDays": ["So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"],
+        "months": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+                   "November", "Dezember"],
+        "shortMonths": ["Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"],
+        "date": "%d.%m.%Y",
+        "decimal": ",",
+        "thousands": ".",
+    },
+}
+
 PLOTLY_CONFIG = {
     "displaylogo": False,
-    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
+    "locale": "de",
+    "locales": {"de": PLOTLY_LOCALE_DE},
+    # The modebar keeps what a reader needs: image download, zoom, pan, reset (German tooltips, see above).
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines", "hoverClosestCartesian",
+                               "hoverCompareCartesian", "sendChartToCloud"],
     "toImageButtonOptions": {"format": "png", "scale": 2},
     # A geo map (go.Choropleth) loads a base-map topojson even when it is hidden; by default from cdn.plot.ly.
     # static/ holds empty ones (served by Streamlit, server.enableStaticServing), so the map also works offline.
@@ -87,6 +150,9 @@ PLOTLY_CONFIG = {
 }
 
 GERMANY_AGS = "DG"
+# Units that count people or cases: such a series is shown as an index when its regions differ much in size.
+COUNT_UNITS = {"Personen", "Kinder", "Fälle", "Anzahl"}
+INDEX_RATIO = 5  # largest region's typical value / smallest one's above which counts share no axis
 _HOVER = "%{customdata}<extra></extra>"
 _UNIFIED_HOVER_TITLE = {
     "Stichtag": "%{x|%d.%m.%Y}",
@@ -102,9 +168,12 @@ _UNIFIED_HOVER_TITLE = {
 def apply_house_style(
     fig: go.Figure, *, title: str, source_line: str, unit: str, height: int | None = None,
 ) -> go.Figure:
-    """Title with unit, German separators, fonts, colours, legend, margins and the source line; returns fig."""
-    title_lines = _wrap(_title_with_unit(title, unit), TITLE_WRAP)
-    source_lines = _wrap(source_line, SOURCE_WRAP)
+    """Title with unit, German separators, fonts, colours, legend, margins and the source line; returns fig.
+
+    title, unit and source_line are plain text (escaped here: Plotly must not read markup in them).
+    """
+    title_lines = _wrap(plain_text(_title_with_unit(title, unit)), TITLE_WRAP)
+    source_lines = _wrap(plain_text(source_line), SOURCE_WRAP)
     height = int(height or fig.layout.height or DEFAULT_HEIGHT)
     legend_px = 24 * _legend_rows(fig) + 6
     top = 18 + 26 * len(title_lines) + legend_px
@@ -165,6 +234,16 @@ def _fixed_label_margin(fig: go.Figure, labels: list[str]) -> go.Figure:
     return fig
 
 
+_NOT_AN_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);)")
+
+
+def plain_text(text) -> str:
+    """Text from data as Plotly shows it literally: "&", "<" and ">" escaped ("<b>x</b>" stays "<b>x</b>" on
+    screen, not bold).  Idempotent: text escaped already (a source line, "&amp;") is left as it is."""
+    text = "" if text is None else str(text)
+    return _NOT_AN_ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _title_with_unit(title: str, unit: str) -> str:
     unit = (unit or "").strip()
     if not unit or unit in title:
@@ -191,7 +270,7 @@ def _legend_rows(fig: go.Figure, width_px: int = 640) -> int:
 
 
 def _value_text(value, flag, unit: str, decimals: int) -> str:
-    """"12,3 %", "12,3 % (vorläufig)" or, for a gap, "keine Angabe (Zahlenwert nicht sicher genug)"."""
+    """"12,3 %", "12,3 % (vorläufig)" or, for a gap, "keine Angabe: Zahlenwert nicht sicher genug"."""
     if fmt.is_missing(value):
         return fmt.fmt_missing(flag)
     note = fmt.flag_note(flag)
@@ -203,26 +282,132 @@ def _value_text(value, flag, unit: str, decimals: int) -> str:
 
 def time_series_figure(
     df: pd.DataFrame, *, title: str, unit: str, decimals: int, source_line: str, focus_ags: str | None,
-    period_type: str,
+    period_type: str, scale: str = "auto",
 ) -> go.Figure:
     """Lines over time, one per region (ags) in the order of first appearance.
 
     df: ags, name, period (datetime64 or ISO text), value (float, NaN = gap), flag (str), basis (str), is_break (bool).
+    title: what is shown, e.g. "Schutzsuchende (Personen)"; the builder adds the years the values cover (a
+    trailing ", 1995–2025" in ``title``, such as the filter range, is replaced by them).
+    scale: "absolute", "index" (each region's value in the first year with a value for all regions = 100) or "auto":
+    an index for a count (unit in COUNT_UNITS) whose regions differ more than INDEX_RATIO-fold in size.
+    A line never bridges a missing period (see ``_with_missing_periods``).
     """
     data = _series_frame(df)
     regions = list(dict.fromkeys(data["ags"]))
     styles = _series_styles(regions, focus_ags)
+    index = _index_base(data, period_type) if use_index(data, unit, scale) else None
+    axis_unit = unit if index is None else index["label"]
+    text_unit = plain_text(unit)
+    step = _regular_step(data)
     fig = go.Figure()
     for ags in regions:
-        rows = data[data["ags"] == ags]
-        hover = [_series_hover(r, unit, decimals, period_type) for r in rows.itertuples(index=False)]
-        fig.add_trace(_series_trace(rows, hover, styles[ags], ags))
+        rows = data[data["ags"] == ags].copy()
+        rows["hover"] = [_series_hover(r, text_unit, decimals, period_type) for r in rows.itertuples(index=False)]
+        if index is not None:
+            base = index["base"].get(ags)
+            rows["value"] = rows["value"] / base * 100 if base else np.nan
+            rows["hover"] = [h if pd.isna(v) else _index_hover(h, v) for h, v in zip(rows["hover"], rows["value"])]
+        fig.add_trace(_series_trace(_with_missing_periods(rows, step), styles[ags], ags))
     gaps = data[data["value"].isna()]
     if not gaps.empty:
-        _add_gap_strip(fig, gaps, styles, unit, decimals, period_type)
+        _add_gap_strip(fig, gaps, styles, text_unit, decimals, period_type)
     _add_breaks(fig, data)
-    _style_time_axes(fig, data, period_type, unit)
-    return apply_house_style(fig, title=title, source_line=source_line, unit=unit)
+    _style_time_axes(fig, data, period_type, plain_text(axis_unit), index=index is not None)
+    return apply_house_style(fig, title=series_title(title, unit, data, period_type, axis_unit=axis_unit),
+                             source_line=source_line, unit=axis_unit)
+
+
+def covered_years(df: pd.DataFrame, period_type: str = "Jahr") -> str:
+    """The years the values of a series frame cover: "2015–2023", "2011" (one year), "2015/16–2022/23" (Schuljahr);
+    "" without any value.  Rows without a value (gaps) do not count."""
+    values = df[pd.to_numeric(df["value"], errors="coerce").notna()]
+    if values.empty:
+        return ""
+    periods = pd.to_datetime(values["period"])
+    kind = "Jahr" if period_type == "Stichtag" else period_type
+    first, last = fmt.fmt_period(periods.min(), kind), fmt.fmt_period(periods.max(), kind)
+    return first if first == last else f"{first}–{last}"
+
+
+_TRAILING_YEARS = re.compile(r",\s*\d{4}(?:/\d{2})?(?:\s*[–-]\s*\d{4}(?:/\d{2})?)?\s*$")
+
+
+def series_title(title: str, unit: str, df: pd.DataFrame, period_type: str, *, axis_unit: str | None = None) -> str:
+    """"Schutzsuchende (Personen), 2015–2023": the title with its unit and the years the data covers (a trailing
+    year range in ``title`` is dropped).  With an index, axis_unit ("Index, 2015 = 100") stands for the unit."""
+    base = _TRAILING_YEARS.sub("", title or "").rstrip(" ,")
+    if axis_unit and axis_unit != unit:
+        own = f"({unit})"
+        base = base.replace(own, f"({axis_unit})") if unit and own in base else f"{base} ({axis_unit})"
+    else:
+        base = _title_with_unit(base, unit)
+    years = covered_years(df, period_type)
+    return f"{base}, {years}" if years else base
+
+
+def use_index(df: pd.DataFrame, unit: str, scale: str = "auto") -> bool:
+    """Whether a time series is shown as an index: scale "index", or "auto" for a count whose regions differ more
+    than INDEX_RATIO-fold (median of each region's values; a Kreis of 230.000 beside a Land of 11 Mio.)."""
+    if scale not in ("auto", "absolute", "index"):
+        raise ValueError(f"Unbekannte Skala „{scale}“ (erwartet: auto, absolute, index)")
+    if scale != "auto":
+        return scale == "index"
+    if (unit or "").strip() not in COUNT_UNITS:
+        return False
+    values = pd.to_numeric(df["value"], errors="coerce")
+    typical = values[values > 0].groupby(df["ags"].astype(str)).median()
+    return bool(len(typical) > 1 and typical.max() / typical.min() > INDEX_RATIO)
+
+
+def _index_base(data: pd.DataFrame, period_type: str) -> dict:
+    """Each region's base value: its value in the first year with a value for every region (the last Stichtag of
+    that year); without a common year, each region's first value."""
+    valued = data[data["value"].notna() & (data["value"] > 0)].assign(year=lambda d: d["period"].dt.year)
+    years = [set(rows["year"]) for _, rows in valued.groupby("ags", sort=False)]
+    common = sorted(set.intersection(*years)) if years else []
+    kind = "Jahr" if period_type == "Stichtag" else period_type
+    if common:
+        rows = valued[valued["year"] == common[0]].groupby("ags", sort=False).last()
+        period = valued.loc[valued["year"] == common[0], "period"].min()
+        label = f"Index, {fmt.fmt_period(period, kind)} = 100"
+    else:
+        rows = valued.groupby("ags", sort=False).first()
+        label = "Index, erstes Jahr je Region = 100"
+    return {"base": rows["value"].to_dict(), "label": label}
+
+
+def _index_hover(hover: str, index_value: float) -> str:
+    """"Rastatt: 105,3 (231.017 Personen)": the index first, the number itself in brackets."""
+    label, _, rest = hover.partition(": ")
+    value, br, tail = rest.partition("<br>")
+    return f"{label}: {fmt.fmt_number(index_value, 1)} ({value}){br}{tail}"
+
+
+def _regular_step(data: pd.DataFrame) -> pd.Timedelta | None:
+    """The regular distance between periods when it is shorter than a year (quarters, months: the median distance
+    of consecutive periods); None for yearly data, where a gap is a missing calendar year (a Zensus day in May
+    before the 31.12. of the same year is not a step of its own)."""
+    diffs = data.groupby("ags", sort=False)["period"].diff().dropna()
+    days = diffs[diffs > pd.Timedelta(0)].dt.days
+    if days.empty:
+        return None
+    typical = float(days.median())
+    return pd.Timedelta(days=typical) if typical < 300 else None
+
+
+def _with_missing_periods(rows: pd.DataFrame, step: pd.Timedelta | None) -> pd.DataFrame:
+    """rows with a NaN point between two periods that lie further apart than one regular step (yearly data: more
+    than one calendar year), so the line breaks there instead of bridging the missing years."""
+    periods = list(rows["period"])
+    gaps = []
+    for before, after in zip(periods, periods[1:]):
+        missing = (after - before) > 1.5 * step if step is not None else after.year - before.year > 1
+        if missing:
+            gaps.append({"period": before + (after - before) / 2, "value": np.nan, "hover": "", "_missing": True})
+    if not gaps:
+        return rows
+    return pd.concat([rows, pd.DataFrame(gaps)], ignore_index=True).sort_values("period", kind="stable")
 
 
 def _series_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -232,6 +417,8 @@ def _series_frame(df: pd.DataFrame) -> pd.DataFrame:
     data["value"] = pd.to_numeric(data["value"], errors="coerce").astype(float)
     for column in ("flag", "basis"):
         data[column] = data[column].fillna("").astype(str) if column in data else ""
+    data["name"] = data["name"].map(plain_text)
+    data["basis"] = data["basis"].map(plain_text)
     data["is_break"] = data["is_break"].fillna(False).astype(bool) if "is_break" in data else False
     order = {ags: i for i, ags in enumerate(dict.fromkeys(data["ags"]))}
     data["_order"] = data["ags"].map(order)
@@ -254,13 +441,13 @@ def _series_styles(regions: list[str], focus_ags: str | None) -> dict[str, dict]
     return styles
 
 
-def _series_trace(rows: pd.DataFrame, hover: list[str], style: dict, ags: str) -> go.Scatter:
+def _series_trace(rows: pd.DataFrame, style: dict, ags: str) -> go.Scatter:
     return go.Scatter(
-        x=rows["period"], y=rows["value"], name=str(rows["name"].iloc[0]), legendgroup=ags,
+        x=rows["period"], y=rows["value"].astype(float), name=str(rows["name"].dropna().iloc[0]), legendgroup=ags,
         mode="lines+markers", connectgaps=False, zorder=style["z"],
         line={"color": style["color"], "width": style["width"], "dash": style["dash"]},
         marker={"color": style["color"], "symbol": style["symbol"], "size": style["size"]},
-        customdata=hover, hovertemplate=_HOVER,
+        customdata=list(rows["hover"]), hovertemplate=_HOVER,
     )
 
 
@@ -318,7 +505,7 @@ def _add_breaks(fig: go.Figure, data: pd.DataFrame) -> None:
         )
 
 
-def _style_time_axes(fig: go.Figure, data: pd.DataFrame, period_type: str, unit: str) -> None:
+def _style_time_axes(fig: go.Figure, data: pd.DataFrame, period_type: str, unit: str, *, index: bool = False) -> None:
     periods = sorted(data["period"].dropna().unique())
     ticks = _thin(periods, 8)  # 8 labels fit a phone-wide chart without rotation
     labels = [fmt.fmt_period(p, "Jahr" if period_type == "Stichtag" else period_type) for p in ticks]
@@ -333,7 +520,7 @@ def _style_time_axes(fig: go.Figure, data: pd.DataFrame, period_type: str, unit:
                "unifiedhovertitle": {"text": _UNIFIED_HOVER_TITLE.get(period_type, "%{x|%d.%m.%Y}")},
                "hoverformat": "%d.%m.%Y"},
         yaxis={"title": {"text": unit}, "tickformat": ",",
-               "rangemode": "tozero" if values.empty or values.min() >= 0 else "normal"},
+               "rangemode": "tozero" if not index and (values.empty or values.min() >= 0) else "normal"},
     )
 
 
@@ -365,8 +552,12 @@ def breakdown_figure(
     """
     data = df.copy()
     data["flag"] = data["flag"].fillna("").astype(str) if "flag" in data else ""
-    categories = list(dict.fromkeys(data["category"].astype(str)))
-    regions = list(dict.fromkeys(data["name"].astype(str)))
+    data["category"] = data["category"].astype(str).map(plain_text)  # category names are the axis labels
+    data["name"] = data["name"].astype(str).map(plain_text)
+    focus_name = None if focus_name is None else plain_text(focus_name)
+    text_unit = plain_text(unit)
+    categories = list(dict.fromkeys(data["category"]))
+    regions = list(dict.fromkeys(data["name"]))
     fig = go.Figure()
     others = 0
     for region in regions:
@@ -376,7 +567,7 @@ def breakdown_figure(
         color = FOCUS_COLOR if focus else BAR_COLORS[others % len(BAR_COLORS)]
         pattern = "" if focus else BAR_PATTERNS[others % len(BAR_PATTERNS)]
         others += 0 if focus else 1
-        fig.add_trace(_breakdown_bars(region, rows, categories, color, pattern, unit, decimals))
+        fig.add_trace(_breakdown_bars(region, rows, categories, color, pattern, text_unit, decimals))
         missing = rows["value"].isna()
         if missing.any():
             fig.add_trace(_missing_labels(
@@ -389,7 +580,7 @@ def breakdown_figure(
         barmode="group", scattermode="group", bargap=0.25, bargroupgap=0.05, hovermode="closest",
         yaxis={"type": "category", "categoryorder": "array", "categoryarray": categories,
                "range": [len(categories) - 0.5, -0.5], "autorange": False},  # first on top
-        xaxis={"title": {"text": unit}, "tickformat": ",", "range": _value_range(data["value"]), "showline": True},
+        xaxis={"title": {"text": text_unit}, "tickformat": ",", "range": _value_range(data["value"]), "showline": True},
     )
     fig = apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=max(height, 320))
     return _fixed_label_margin(fig, categories)
@@ -410,7 +601,7 @@ def _breakdown_bars(region, rows, categories, color, pattern, unit, decimals) ->
 
 def _missing_labels(names: list[str], ys: list, flags, *, legendgroup: str, offsetgroup: str | None = None,
                     orientation: str | None = None) -> go.Scatter:
-    """"keine Angabe (…)" written at the value axis where a bar would be; the hover names the region."""
+    """"keine Angabe: …" written at the value axis where a bar would be; the hover names the region."""
     texts = [fmt.fmt_missing(f) for f in flags]
     return go.Scatter(
         x=[0] * len(ys), y=ys, mode="text", text=texts, textposition="middle right", showlegend=False,
@@ -441,6 +632,7 @@ def ranking_figure(
     highlight_ags green and hatched, all others grey.  reference_value (e.g. the Land) is a dashed vertical line.
     """
     data = _ranking_frame(df)
+    text_unit = plain_text(unit)
     highlight = {str(a) for a in highlight_ags}
     data["role"] = [
         "focus" if a == focus_ags else "highlight" if a in highlight else "other" for a in data["ags"]
@@ -454,7 +646,7 @@ def ranking_figure(
     ):
         rows = ranked[ranked["role"] == role]
         if not rows.empty:
-            fig.add_trace(_ranking_bars(rows, name, color, pattern, unit, decimals))
+            fig.add_trace(_ranking_bars(rows, name, color, pattern, text_unit, decimals))
     missing = data[data["value"].isna()]
     if not missing.empty:
         fig.add_trace(_missing_labels(list(missing["name"]), list(missing["ags"]), missing["flag"],
@@ -465,11 +657,12 @@ def ranking_figure(
         yaxis={"type": "category", "categoryorder": "array", "categoryarray": list(data["ags"]),
                "range": [len(data) - 0.5, -0.5], "autorange": False,
                "tickmode": "array", "tickvals": list(data["ags"]), "ticktext": labels},
-        xaxis={"title": {"text": unit}, "tickformat": ",", "showline": True,
+        xaxis={"title": {"text": text_unit}, "tickformat": ",", "showline": True,
                "range": _value_range(data["value"], [] if reference_value is None else [reference_value])},
     )
     if reference_value is not None and not fmt.is_missing(reference_value) and not data.empty:
-        _add_reference(fig, float(reference_value), reference_label, unit, decimals, first_row=data["ags"].iloc[0])
+        _add_reference(fig, float(reference_value), plain_text(reference_label), text_unit, decimals,
+                       first_row=data["ags"].iloc[0])
     height = 170 + ROW_HEIGHT * len(data)
     fig = apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=max(height, 320))
     return _fixed_label_margin(fig, [f"▶ {n}" for n in data["name"]])
@@ -478,7 +671,7 @@ def ranking_figure(
 def _ranking_frame(df: pd.DataFrame) -> pd.DataFrame:
     data = df.copy()
     data["ags"] = data["ags"].astype(str)
-    data["name"] = data["name"].astype(str)
+    data["name"] = data["name"].astype(str).map(plain_text)  # names are labels, legend entries and hovers
     data["value"] = pd.to_numeric(data["value"], errors="coerce").astype(float)
     data["flag"] = data["flag"].fillna("").astype(str) if "flag" in data else ""
     ranked = data[data["value"].notna()].sort_values("value", ascending=False, kind="stable")
@@ -539,17 +732,18 @@ def choropleth_figure(
     ``properties.ags``) draws the borders of the Länder present in df as dark lines on top.
     """
     data = _ranking_frame(df)
+    text_unit = plain_text(unit)
     edges = class_edges(data["value"], classes, method, decimals)
-    labels = class_labels(edges, unit, decimals)
+    labels = class_labels(edges, text_unit, decimals)
     colors = sample_colorscale("Blues", list(np.linspace(0.2, 0.95, len(labels)))) if labels else []
     data["class"] = _classify(data["value"], edges, decimals)
     fig = go.Figure()
     # An empty class keeps its legend entry (equal intervals: the scale stays whole); no values, no classes.
     for i, (label, color) in enumerate(zip(labels, colors) if data["value"].notna().any() else []):
-        fig.add_trace(_map_trace(data[data["class"] == i], boundaries_url, label, color, unit, decimals))
+        fig.add_trace(_map_trace(data[data["class"] == i], boundaries_url, label, color, text_unit, decimals))
     missing = data[data["value"].isna()]
     if not missing.empty:
-        fig.add_trace(_map_trace(missing, boundaries_url, "keine Angabe", MISSING_COLOR, unit, decimals))
+        fig.add_trace(_map_trace(missing, boundaries_url, "keine Angabe", MISSING_COLOR, text_unit, decimals))
     if outlines_url:
         laender = sorted({ags[:2] for ags in data["ags"]})
         fig.add_trace(_outline_trace(laender, outlines_url, name="Ländergrenzen",
@@ -634,7 +828,8 @@ def scatter_figure(
 
     df: ags, name, x, y (floats; rows with a gap in either are not plotted).
     """
-    data = df.dropna(subset=["x", "y"])
+    data = df.dropna(subset=["x", "y"]).assign(name=lambda d: d["name"].astype(str).map(plain_text))
+    x_title, y_title = plain_text(x_title), plain_text(y_title)
     groups = [
         ("weitere Kreise", data[~data["ags"].isin({focus_ags, *highlight_ags})], OTHER_BAR_COLOR, "circle", 9, False),
         ("Vergleichskreise", data[data["ags"].isin(highlight_ags) & (data["ags"] != focus_ags)], HIGHLIGHT_COLOR,

@@ -12,9 +12,14 @@
 - UTF-8 with byte-order mark, so Excel detects the encoding (umlauts, "–", "©"); lines end in CRLF (RFC 4180).
 - Numbers with a decimal comma and no thousands separator (German Excel reads "1234,5" as a number, but
   "1.234,5" in a CSV only by luck); negative numbers keep their hyphen-minus ("-5").  Per-column decimals come from
-  ``decimals``; other numbers are written as precisely as stored ("11,72", "116180").
+  ``decimals`` (one number for the column, or one per row when the rows are different indicators); for an
+  indicator's values that is its catalogue decimals, for values derived from it (shares, changes, percentiles
+  computed here) one more (``value_decimals``).  Other numbers are written as stored but without binary float noise
+  (at most 10 significant digits: "-3,6", never "-3,5999999999999996").
 - A missing value (NaN, None) is an empty cell; the flag column keeps its special value ("/", ".", "-").
 - Dates are ISO (2015-12-31): unambiguous, sortable, and German Excel still reads them as dates.
+- Where rows are of different levels, ``with_level`` adds a column "Ebene" (Kreis, Land, Deutschland from the
+  AGS: 5 digits, 2 digits, "DG"), so a Land value is never read as the district's.
 - Formula injection guard (OWASP "CSV injection"): a text cell that starts with "=", "+", "-", "@", tab or CR gets a
   leading apostrophe, so "=HYPERLINK(...)" arrives as text.  Not touched: numbers (they are numbers, not text),
   text that is only a number ("-5"), and a lone special-value symbol ("-" = nichts vorhanden), none of which a
@@ -38,11 +43,16 @@ from . import fmt
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
+SIGNIFICANT_DIGITS = 10  # numbers without given decimals: enough for any count, and no float noise
+LEVEL_COLUMN = "Ebene"
 
 
-def csv_bytes(df: pd.DataFrame, *, header_lines: list[str], decimals: dict[str, int] | None = None) -> bytes:
-    """The table as a semicolon CSV for German Excel, preceded by "# " comment lines and a blank line."""
-    decimals = decimals or {}
+def csv_bytes(df: pd.DataFrame, *, header_lines: list[str], decimals: dict | None = None) -> bytes:
+    """The table as a semicolon CSV for German Excel, preceded by "# " comment lines and a blank line.
+
+    decimals: column -> places, either one int for the column or a sequence with one entry (int or None) per row.
+    """
+    decimals = {str(column): _per_row(places, len(df)) for column, places in (decimals or {}).items()}
     buffer = io.StringIO(newline="")
     for line in header_lines:
         buffer.write("# " + " ".join(str(line).splitlines()) + "\r\n")
@@ -50,10 +60,50 @@ def csv_bytes(df: pd.DataFrame, *, header_lines: list[str], decimals: dict[str, 
         buffer.write("\r\n")
     writer = csv.writer(buffer, delimiter=";", quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow([guard_text(str(column)) for column in df.columns])
-    columns = [(df[column].tolist(), decimals.get(str(column))) for column in df.columns]
+    columns = [(df[column].tolist(), decimals.get(str(column), [None] * len(df))) for column in df.columns]
     for i in range(len(df)):
-        writer.writerow([csv_cell(values[i], places) for values, places in columns])
+        writer.writerow([csv_cell(values[i], places[i]) for values, places in columns])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def _per_row(places, rows: int) -> list:
+    if places is None or isinstance(places, numbers.Integral):
+        return [None if places is None else int(places)] * rows
+    places = list(places)
+    if len(places) != rows:
+        raise ValueError(f"decimals: {len(places)} Angaben für {rows} Zeilen")
+    return [None if p is None or (isinstance(p, float) and math.isnan(p)) else int(p) for p in places]
+
+
+def value_decimals(decimals: int, derived: bool = False) -> int:
+    """Places for an exported value: the indicator's decimals, one more for a value derived from it (a share, a
+    change or a percentile computed by the monitor), so a derived figure keeps the precision it was computed with."""
+    return int(decimals) + (1 if derived else 0)
+
+
+def region_level(ags) -> str:
+    """"Kreis" for a 5-digit AGS, "Land" for 2 digits, "Deutschland" for "DG"; "" for anything else."""
+    code = "" if ags is None or (isinstance(ags, float) and math.isnan(ags)) else str(ags).strip()
+    if code.upper() == "DG":
+        return "Deutschland"
+    if code.isdigit() and len(code) == 5:
+        return "Kreis"
+    if code.isdigit() and len(code) == 2:
+        return "Land"
+    return ""
+
+
+def with_level(table: pd.DataFrame, ags, *, after: str | None = None) -> pd.DataFrame:
+    """A copy of table with a column "Ebene" (Kreis / Land / Deutschland, from ``ags``: a column name of table or
+    one AGS per row) after column ``after`` (default: after the AGS column, or first)."""
+    codes = table[ags] if isinstance(ags, str) and ags in table else pd.Series(list(ags), index=table.index)
+    if len(codes) != len(table):
+        raise ValueError(f"with_level: {len(codes)} AGS für {len(table)} Zeilen")
+    out = table.drop(columns=[LEVEL_COLUMN], errors="ignore")
+    anchor = after if after in out.columns else (ags if isinstance(ags, str) and ags in out.columns else None)
+    position = out.columns.get_loc(anchor) + 1 if anchor is not None else 0
+    out.insert(position, LEVEL_COLUMN, [region_level(code) for code in codes])
+    return out
 
 
 def csv_cell(value, decimals: int | None = None) -> str:
@@ -87,4 +137,7 @@ def _number(value, decimals: int | None) -> str:
         return fmt.fmt_number(number, decimals, thousands=False)
     if isinstance(value, numbers.Integral):
         return str(int(value))
-    return np.format_float_positional(number, trim="-").replace(".", ",")
+    cleaned = float(f"{number:.{SIGNIFICANT_DIGITS}g}")  # -3.5999999999999996 -> -3.6
+    if cleaned == 0:
+        cleaned = 0.0  # no "-0"
+    return np.format_float_positional(cleaned, trim="-").replace(".", ",")

@@ -13,7 +13,10 @@ Choices, so every screen, tooltip and download says the same thing:
 - Periods: a Stichtag is a full date ("31.12.2015"), a Jahr or Jahresdurchschnitt its year ("2015"), a Schuljahr
   is named by the calendar year it starts in ("2015/16"); the store keeps a Schuljahr as a date in its first year.
 - Units follow the number after a normal space ("12,3 %", DIN 5008); a change of a percentage is given in
-  Prozentpunkten ("+1,2 Pp."), any other change in the indicator's unit.
+  Prozentpunkten ("+1,2 Pp."), any other change in the indicator's unit.  A unit may end in a period ("Pp.",
+  "je 1.000 Einw."): a sentence that ends with one is closed by ``sentence``, which adds no second period.
+- A gap reads "keine Angabe: <reason>" ("keine Angabe: Tabellenfach gesperrt, Aussage nicht sinnvoll"), never
+  brackets within brackets: the flag meanings themselves carry no brackets, so a note "12 (vorläufig)" stays flat.
 """
 from __future__ import annotations
 
@@ -32,11 +35,11 @@ PERCENTAGE_POINTS = "Pp."
 FLAG_MEANINGS: dict[str, str] = {
     "-": "nichts vorhanden",
     ".": "Zahlenwert unbekannt oder geheim zu halten",
-    "x": "Tabellenfach gesperrt (Aussage nicht sinnvoll)",
-    "/": "keine Angabe (Zahlenwert nicht sicher genug)",
+    "x": "Tabellenfach gesperrt, Aussage nicht sinnvoll",
+    "/": "keine Angabe, Zahlenwert nicht sicher genug",
     "...": "Angabe fällt später an",
     "()": "Aussagewert eingeschränkt",
-    "*": "anonymisiert (BA)",
+    "*": "von der BA anonymisiert",
     # GENESIS value quality (value_q): "e" marks a final value (the Zensus 2022 marks every value so), "s" an
     # estimate -- as monitoring/importers/common.py reads them.  Older printed tables used "e" for "geschätzt";
     # the importers never produce that meaning.
@@ -133,7 +136,7 @@ def fmt_period(period, period_type: str) -> str:
 
 
 def flag_meaning(flag) -> str:
-    """The meaning of a special value or quality mark ("/" -> "keine Angabe (Zahlenwert nicht sicher genug)").
+    """The meaning of a special value or quality mark ("/" -> "keine Angabe, Zahlenwert nicht sicher genug").
 
     "" (no flag) -> ""; an unknown symbol is named as such rather than hidden.
     """
@@ -153,17 +156,23 @@ def flag_note(flag) -> str:
 
 
 def fmt_missing(flag) -> str:
-    """What to print instead of a missing value: "keine Angabe", with the flag's meaning when there is one.
+    """What to print instead of a missing value: "keine Angabe", with the flag's meaning after a colon.
 
-    "/" -> "keine Angabe (Zahlenwert nicht sicher genug)", "." -> "keine Angabe (Zahlenwert unbekannt oder geheim
-    zu halten)", "" -> "keine Angabe".
+    "/" -> "keine Angabe: Zahlenwert nicht sicher genug", "x" -> "keine Angabe: Tabellenfach gesperrt, Aussage
+    nicht sinnvoll", "" -> "keine Angabe".  No brackets, so the text can stand in brackets itself.
     """
     meaning = flag_meaning(flag)
     if not meaning:
         return "keine Angabe"
-    if meaning.startswith("keine Angabe"):
-        return meaning
-    return f"keine Angabe ({meaning})"
+    reason = re.sub(r"^keine Angabe[,:]?\s*", "", meaning)
+    return f"keine Angabe: {reason}" if reason else "keine Angabe"
+
+
+def sentence(text: str) -> str:
+    """Text closed with a period, unless it already ends with one (a unit "Pp." or "je 1.000 Einw.", "…", "!"
+    or "?"): "Seit 2015: +5,9 Pp." stays as it is, never "+5,9 Pp.."."""
+    text = (text or "").rstrip()
+    return text if not text or text.endswith((".", "…", "!", "?")) else text + "."
 
 
 def to_date(value) -> dt.date | None:

@@ -110,7 +110,7 @@ def test_missing_value_is_a_gap_not_zero_and_its_hover_names_the_flag():
     focus = _main_traces(_time_series())[0]
     assert np.isnan(focus.y[1])
     assert all(v != 0 for v in focus.y[~np.isnan(focus.y)])
-    assert "keine Angabe (Zahlenwert nicht sicher genug)" in focus.customdata[1]
+    assert "keine Angabe: Zahlenwert nicht sicher genug" in focus.customdata[1]
     gap = [t for t in _time_series().data if t.yaxis == "y2" and t.showlegend is False]
     assert len(gap) == 1
     assert [pd.Timestamp(x) for x in gap[0].x] == [pd.Timestamp("2020-12-31")]
@@ -231,7 +231,7 @@ def test_breakdown_gap_is_a_label_not_a_bar():
     assert len(labels) == 1
     assert list(labels[0].y) == ["Gymnasium"]
     assert list(labels[0].x) == [0]
-    assert labels[0].text[0] == "keine Angabe (Zahlenwert unbekannt oder geheim zu halten)"
+    assert labels[0].text[0] == "keine Angabe: Zahlenwert unbekannt oder geheim zu halten"
     assert labels[0].offsetgroup == "Karlsruhe (Landkreis)"
 
 
@@ -295,8 +295,8 @@ def test_ranking_without_reference_has_no_line():
 def test_ranking_gap_is_listed_with_keine_angabe():
     labels = [t for t in _ranking().data if t.type == "scatter" and t.mode == "text"]
     assert list(labels[0].y) == ["08005"]
-    assert labels[0].text[0] == "keine Angabe (Zahlenwert nicht sicher genug)"
-    assert labels[0].customdata[0] == "Kreis 5: keine Angabe (Zahlenwert nicht sicher genug)"
+    assert labels[0].text[0] == "keine Angabe: Zahlenwert nicht sicher genug"
+    assert labels[0].customdata[0] == "Kreis 5: keine Angabe: Zahlenwert nicht sicher genug"
 
 
 def test_bar_charts_reserve_room_for_their_labels_without_automargin():

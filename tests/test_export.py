@@ -4,7 +4,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from monitoring.export import csv_bytes, guard_text
+from monitoring.export import csv_bytes, guard_text, region_level, value_decimals, with_level
 
 HEADER = [
     "Quelle: © Statistische Ämter des Bundes und der Länder, Deutschland, 2024 (12411-01-01-4)",
@@ -90,3 +90,36 @@ def test_reads_back_with_pandas_as_german_csv():
     assert np.isnan(back["value"].iloc[1])
     assert back["value"].iloc[2] == -5.0
     assert list(back["flag"]) == ["", "/", "-"]
+
+
+def test_float_noise_is_never_written():
+    table = pd.DataFrame({"change": [8.1 - 11.7, 0.1 + 0.2], "count": [116180.0, 3.0]})
+    assert 8.1 - 11.7 == -3.5999999999999996  # the stored difference
+    row = _lines(csv_bytes(table, header_lines=[]))[1:3]
+    assert row == ["-3,6;116180", "0,3;3"]
+
+
+def test_decimals_per_row_for_rows_of_different_indicators():
+    table = pd.DataFrame({"Kennzahl": ["Bevölkerung", "Ausländeranteil"], "Wert": [231017.0, 16.349876],
+                          "Perzentil": [34.080082399897, 71.5]})
+    lines = _lines(csv_bytes(table, header_lines=[], decimals={"Wert": [0, 1], "Perzentil": value_decimals(0, True)}))
+    assert lines[1:3] == ["Bevölkerung;231017;34,1", "Ausländeranteil;16,3;71,5"]
+
+
+def test_value_decimals_adds_one_place_for_derived_values():
+    assert value_decimals(1) == 1
+    assert value_decimals(1, derived=True) == 2
+
+
+def test_region_level_from_the_ags():
+    assert [region_level(a) for a in ["08216", "08", "DG", "", None, "0821"]] == [
+        "Kreis", "Land", "Deutschland", "", "", ""]
+
+
+def test_level_column_says_whose_value_a_row_is():
+    table = with_level(_table(), "ags")
+    assert list(table.columns[:3]) == ["ags", "Ebene", "name"]
+    assert list(table["Ebene"]) == ["Kreis", "Kreis", "Land"]
+    shown = pd.DataFrame({"Region": ["Rastatt", "Baden-Württemberg", "Deutschland"], "Wert": [1.0, 2.0, 3.0]})
+    lines = _lines(csv_bytes(with_level(shown, ["08216", "08", "DG"], after="Region"), header_lines=[]))
+    assert lines[:4] == ["Region;Ebene;Wert", "Rastatt;Kreis;1", "Baden-Württemberg;Land;2", "Deutschland;Deutschland;3"]

@@ -123,11 +123,11 @@ def test_fmt_period_rejects_an_unknown_period_type():
     [
         ("-", "nichts vorhanden"),
         (".", "Zahlenwert unbekannt oder geheim zu halten"),
-        ("x", "Tabellenfach gesperrt (Aussage nicht sinnvoll)"),
-        ("/", "keine Angabe (Zahlenwert nicht sicher genug)"),
+        ("x", "Tabellenfach gesperrt, Aussage nicht sinnvoll"),
+        ("/", "keine Angabe, Zahlenwert nicht sicher genug"),
         ("...", "Angabe fällt später an"),
         ("()", "Aussagewert eingeschränkt"),
-        ("*", "anonymisiert (BA)"),
+        ("*", "von der BA anonymisiert"),
         ("e", "endgültiger Wert"),  # GENESIS value_q, as the importers read it
         ("s", "geschätzt"),
         ("p", "vorläufig"),
@@ -151,9 +151,27 @@ def test_flag_note_skips_the_mark_for_final_values():
 
 
 def test_fmt_missing_says_why():
-    assert fmt.fmt_missing("/") == "keine Angabe (Zahlenwert nicht sicher genug)"
-    assert fmt.fmt_missing(".") == "keine Angabe (Zahlenwert unbekannt oder geheim zu halten)"
+    assert fmt.fmt_missing("/") == "keine Angabe: Zahlenwert nicht sicher genug"
+    assert fmt.fmt_missing(".") == "keine Angabe: Zahlenwert unbekannt oder geheim zu halten"
     assert fmt.fmt_missing("") == "keine Angabe"
+
+
+def test_flag_texts_never_nest_brackets():
+    assert fmt.fmt_missing("x") == "keine Angabe: Tabellenfach gesperrt, Aussage nicht sinnvoll"
+    for flag in fmt.FLAG_MEANINGS:
+        for text in (fmt.fmt_missing(flag), f"12 ({fmt.flag_note(flag)})"):
+            assert text.count("(") <= 1 and "((" not in text and "))" not in text, text
+            inner = text[text.find("(") + 1:] if "(" in text else ""
+            assert "(" not in inner, text
+
+
+def test_sentence_adds_no_second_period_after_a_unit_abbreviation():
+    change = fmt.fmt_change(5.9, "%", 1)
+    assert change == "+5,9 Pp."
+    assert fmt.sentence(f"Seit 2015: {change}") == "Seit 2015: +5,9 Pp."
+    assert fmt.sentence("Seit 2015: " + fmt.fmt_change(3, "Personen")) == "Seit 2015: +3 Personen."
+    assert fmt.sentence(fmt.fmt_value(4.5, "je 1.000 Einw.", 1)) == "4,5 je 1.000 Einw."
+    assert fmt.sentence("") == ""
 
 
 def test_flag_meanings_cover_the_importers_special_values():
