@@ -7,7 +7,8 @@ import time
 
 import streamlit as st
 
-from monitoring import ui, updates
+from monitoring import ui
+from monitoring.settings import settings
 
 STARTED = time.perf_counter()
 # A local favicon: a :material: icon as page_icon would be fetched from fonts.gstatic.com (offline: fails).
@@ -19,7 +20,7 @@ FIELD_PAGES = [
 ]
 DATA_PAGES = [st.Page("pages/daten_methodik.py", title="Daten & Methodik", icon=":material/description:",
                       url_path="daten-methodik")]
-if updates.editing_enabled():  # absent in public (hosted, read-only) mode
+if settings().editing_enabled:  # absent in public (hosted, read-only) mode
     DATA_PAGES.append(st.Page("pages/daten_aktualisieren.py", title="Daten aktualisieren", icon=":material/upload_file:",
                               url_path="daten-aktualisieren"))
 navigation = st.navigation(

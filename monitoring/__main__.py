@@ -66,7 +66,7 @@ def _update_commands(commands) -> None:
 
 def _update(args) -> int:
     """The update commands; a refused update is a German message and exit code 1 (2: rows rejected)."""
-    from . import genesis_api, updates
+    from . import genesis_api, templates, updates
 
     try:
         if args.command == "import":
@@ -78,7 +78,7 @@ def _update(args) -> int:
             print(f"Import {args.id} rückgängig gemacht.")
             return 0
         if args.command == "template":
-            for path in updates.write_template(args.out, xlsx=args.xlsx):
+            for path in templates.write_template(args.out, xlsx=args.xlsx):
                 print(f"geschrieben: {path}")
             return 0
         return _fetch(args)

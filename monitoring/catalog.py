@@ -8,17 +8,17 @@ copy of data/ (tests, previews) carries its own catalogue.
 """
 from __future__ import annotations
 
-import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from . import settings
 from .mapping import Rule
 
 # The data folder of this installation (catalogue, dataset, imports); the database module uses the same one.
-DATA_DIR = Path(os.environ.get("INTEGRATIONSMONITOR_DATA", Path(__file__).resolve().parent.parent / "data"))
+DATA_DIR = settings.DATA_DIR
 CATALOG_FILE = DATA_DIR / "indicators.toml"
 OWN_CATALOG_NAME = "own_indicators.toml"  # beside indicators.toml
 FIELDS_FILE = DATA_DIR / "handlungsfelder.toml"
@@ -52,7 +52,7 @@ def own_catalog_file(path: Path = CATALOG_FILE) -> Path:
     return path.with_name(OWN_CATALOG_NAME)
 
 
-def _entries(path: Path) -> list[dict]:
+def entries(path: Path = CATALOG_FILE) -> list[dict]:
     """The [[indicator]] entries of indicators.toml followed by those of own_indicators.toml (if present)."""
     own = own_catalog_file(path)
     return _load(path)["indicator"] + (_load(own).get("indicator", []) if own.is_file() else [])
@@ -66,7 +66,7 @@ def own_indicator_ids(path: Path = CATALOG_FILE) -> list[str]:
 
 def load_catalog(path: Path = CATALOG_FILE) -> pd.DataFrame:
     """One row per indicator (official and own), validated; numerator is a comma-separated list of ids."""
-    return catalog_frame(_entries(path))
+    return catalog_frame(entries(path))
 
 
 def catalog_frame(entries: list[dict]) -> pd.DataFrame:
@@ -116,7 +116,7 @@ def load_rules(path: Path = CATALOG_FILE) -> list[Rule]:
     """The [[indicator.series]] rules, each with the label synonyms of its table ([label_synonyms])."""
     synonyms = label_synonyms(path)
     rules = []
-    for entry in _entries(path):
+    for entry in entries(path):
         for series in entry.get("series", []):
             rule = Rule.from_toml(entry["id"], series)
             rule.synonyms = synonyms.get(rule.table or "", {})

@@ -16,21 +16,16 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .catalog import DATA_DIR as CATALOG_DATA_DIR
+from . import settings
 from .catalog import load_catalog
+from .store import IMPORTS_DIR, INPUT_FILES, active_imports
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = settings.PROJECT_DIR
 QUERY_DIR = PROJECT_DIR / "queries"
-DATA_DIR = CATALOG_DATA_DIR  # INTEGRATIONSMONITOR_DATA, or data/ of the project: one folder for all modules
-DB_FILE = Path(os.environ.get("INTEGRATIONSMONITOR_DB", DATA_DIR / "integrationsmonitor.duckdb"))
+DATA_DIR = settings.DATA_DIR  # INTEGRATIONSMONITOR_DATA, or data/ of the project: one folder for all modules
+DB_FILE = settings.DB_FILE
 BUILD_STEPS = ["build_1_imported_current", "build_2_derive_shares", "build_3_facts_all", "build_4_facts",
                "build_5_regions", "build_6_totals"]
-# User imports (monitoring/updates.py) live in data/imports/: one Parquet of facts per import and a manifest
-# listing them; only imports the manifest lists as active are part of the database.
-IMPORTS_DIR = "imports"
-MANIFEST_FILE = f"{IMPORTS_DIR}/manifest.json"
-INPUT_FILES = ["facts.parquet", "indicators.toml", "own_indicators.toml", "districts.csv", "laender.csv",
-               "crosswalk.csv", MANIFEST_FILE]
 
 _build_lock = threading.Lock()
 
@@ -53,24 +48,6 @@ def data_fingerprint(data_dir: Path = DATA_DIR) -> str:
         digest.update(entry["facts_file"].encode())
         digest.update((data_dir / IMPORTS_DIR / entry["facts_file"]).read_bytes())
     return digest.hexdigest()
-
-
-def read_manifest(data_dir: Path = DATA_DIR) -> dict:
-    """data/imports/manifest.json, or an empty manifest when nothing was imported yet."""
-    path = data_dir / MANIFEST_FILE
-    if not path.is_file():
-        return {"format": 1, "imports": []}
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path} ist beschädigt ({err}); bitte aus der Sicherung wiederherstellen.") from None
-    return manifest
-
-
-def active_imports(data_dir: Path = DATA_DIR) -> list[dict]:
-    """The imports of the manifest that count, oldest first.  A Parquet file in data/imports/ that the manifest
-    does not list (left by an import that was killed before its commit) is ignored."""
-    return [entry for entry in read_manifest(data_dir)["imports"] if entry["status"] == "active"]
 
 
 def stored_fingerprint(db_file: Path) -> str | None:

@@ -221,3 +221,12 @@ def _round(value, decimals: int) -> Decimal:
 def _with_unit(number: str, unit: str | None) -> str:
     unit = (unit or "").strip()
     return f"{number} {unit}" if unit else number
+
+
+def fmt_megabytes(size: int) -> str:
+    """A file size as the page states limits: binary megabytes, German decimal comma, the "50 MB" of the uploader
+    (50 × 1024 × 1024 bytes) and of every message alike; under 1 MB in kB."""
+    if size < 1024 * 1024:
+        return f"{max(round(size / 1024), 1)} kB"
+    megabytes = round(size / (1024 * 1024), 1)
+    return f"{fmt_number(megabytes, 0 if megabytes == int(megabytes) else 1)} MB"

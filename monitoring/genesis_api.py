@@ -33,8 +33,10 @@ from pathlib import Path
 
 import requests
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"
+from . import settings
+
+PROJECT_DIR = settings.PROJECT_DIR
+SECRETS_FILE = settings.SECRETS_FILE
 BASE_URLS = {
     "genesis": "https://www-genesis.destatis.de/genesisWS/rest/2020/",
     "zensus": "https://ergebnisse.zensus2022.de/api/rest/2020/",
@@ -97,10 +99,9 @@ def credentials(database: str) -> tuple[str, str] | None:
     user = os.environ.get(f"PYSTATIS_{database.upper()}_API_USERNAME")
     if user:
         return user, os.environ.get(f"PYSTATIS_{database.upper()}_API_PASSWORD", "")
-    if SECRETS_FILE.is_file():
-        section = tomllib.loads(SECRETS_FILE.read_text(encoding="utf-8")).get(database, {})
-        if section.get("username"):
-            return str(section["username"]), str(section.get("password", ""))
+    section = settings.secrets(SECRETS_FILE).get(database, {})
+    if section.get("username"):
+        return str(section["username"]), str(section.get("password", ""))
     return None
 
 

@@ -16,10 +16,12 @@ import pandas as pd
 import streamlit as st
 
 from . import charts, export, fmt
+from .provenance import LICENCE, fmt_stand, source_line
+from .settings import settings as installation_settings
 from .catalog import load_catalog, load_fields
 from .db import PROJECT_DIR, run_query
+from . import url_params
 
-SETTINGS_FILE = PROJECT_DIR / ".streamlit" / "integrationsmonitor.toml"
 FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
 MAX_BENCHMARK_DISTRICTS = 5
 LAND, GERMANY = "land", "de"  # tokens in the benchmark filter, independent of the chosen district's Land
@@ -84,13 +86,8 @@ class Filters:
 
 
 def settings() -> dict:
-    """Installation settings (.streamlit/integrationsmonitor.toml); the environment may override the district."""
-    values = {}
-    if SETTINGS_FILE.is_file():
-        values = tomllib.loads(SETTINGS_FILE.read_text(encoding="utf-8")).get("dashboard", {})
-    if os.environ.get("INTEGRATIONSMONITOR_KREIS"):
-        values["default_kreis"] = os.environ["INTEGRATIONSMONITOR_KREIS"]
-    return values
+    """Installation settings for the filters (see monitoring/settings.py: file, environment)."""
+    return {"default_kreis": installation_settings().default_kreis}
 
 
 @st.cache_resource(show_spinner=False)
@@ -148,37 +145,34 @@ def _init_filter_state(options: list[str], first: int, last: int) -> None:
     state["kreis"] = default_kreis if default_kreis in options else options[0]
     state["vergleich"] = [LAND, GERMANY]
     state["zeitraum"] = (first, last)
-    params = st.query_params
+    params, too_many, limit = st.query_params, [], MAX_BENCHMARK_DISTRICTS + 2
     if "kreis" in params:
-        if params["kreis"] in options:
-            state["kreis"] = params["kreis"]
+        kreis = url_params.parse_kreis(params["kreis"], options)
+        if kreis:
+            state["kreis"] = kreis
         else:
-            notes.append(f"Kreis „{params['kreis']}“")
+            notes.append(url_params.named("Kreis", params["kreis"]))
     if "vergleich" in params:
-        wanted = [v for v in params["vergleich"].split(",") if v]
-        valid = [v for v in wanted if v in options or v in (LAND, GERMANY)][: MAX_BENCHMARK_DISTRICTS + 2]
-        notes += [f"Vergleich „{v}“" for v in wanted if v not in valid]
-        state["vergleich"] = valid
+        benchmarks = url_params.parse_vergleich(params["vergleich"], options, tokens=(LAND, GERMANY), limit=limit)
+        if benchmarks is None:
+            notes.append(url_params.named("Vergleich", params["vergleich"]))
+        else:
+            notes += [url_params.named("Vergleich", v) for v in benchmarks.unknown]
+            too_many = benchmarks.too_many
+            state["vergleich"] = benchmarks.chosen
     if "zeitraum" in params:
-        period = _parse_period(params["zeitraum"], first, last)
+        period = url_params.parse_zeitraum(params["zeitraum"], first, last)
         if period:
             state["zeitraum"] = period
         else:
-            notes.append(f"Zeitraum „{params['zeitraum']}“")
-    state["url_note"] = ", ".join(notes)
+            notes.append(url_params.named("Zeitraum", params["zeitraum"]))
+    state["url_note"] = url_params.link_note(notes, too_many, limit=limit)
 
 
-def link_warning(what: str) -> None:
-    """The note for values in a link that do not exist (the view falls back to the default)."""
-    st.warning(f"Unbekannte Angabe im Link ignoriert: {what}. Es gilt die Voreinstellung.", icon=":material/link_off:")
-
-
-def _parse_period(text: str, first: int, last: int) -> tuple[int, int] | None:
-    start, _, end = text.partition("-")
-    if not (start.isdigit() and end.isdigit()):
-        return None
-    start, end = int(start), int(end)
-    return (start, end) if first <= start <= end <= last else None
+def link_warning(note: str) -> None:
+    """The note about values in a link that were not taken (url_params.link_note: unknown ones fall back to the
+    default, link values only as defused excerpts)."""
+    st.warning(note, icon=":material/link_off:")
 
 
 def _write_url_state(kreis: str, chosen: list[str], year_from: int, year_to: int) -> None:
@@ -312,49 +306,6 @@ def _tile_help(meta: pd.Series, row: pd.Series | None, region: str) -> str:
     return "  \n".join(lines)
 
 
-def fmt_stand(stand: str | None) -> str:
-    """A Stand as users read it (fmt.fmt_date knows days and BA's months); exports without one say so."""
-    return fmt.fmt_date(stand) if stand else "nicht angegeben"
-
-
-def _attributions(values: pd.Series) -> list[str]:
-    """Distinct attribution lines; of "…, Deutschland, 2017" and "…, Deutschland" the one with the latest year
-    stays (the attribution the licence asks for names the year), and a source URL in brackets is dropped."""
-    latest: dict[str, str] = {}
-    for text in values.dropna():
-        match = re.match(r"^(.*?)(?:,\s*(\d{4}))?$", text.split(" (")[0].strip().rstrip("."))
-        base, year = match.group(1), match.group(2) or ""
-        if base and year >= latest.get(base, ""):
-            latest[base] = year
-    return sorted(f"{base}, {year}" if year else base for base, year in latest.items())
-
-
-TABLE_CODE = re.compile(r"^(\d{4}[0-9A-Z]-|AI)")  # 12411-01-01-4, 1000A-2022, AI002-1: official table codes
-
-
-def source_line(frame: pd.DataFrame, meta: pd.Series) -> str:
-    """'Quelle: <attribution>, Tabelle …, Stand …; eigene Berechnung' for the rows a chart shows."""
-    frame = frame.dropna(subset=["source"])
-    if frame.empty:
-        return f"Quelle: {meta['source']}"
-    sources = sorted(set("; ".join(frame["source"]).split("; ")))  # derived rows list their sources with "; "
-    tables = [s for s in sources if TABLE_CODE.match(s)]
-    others = [s for s in sources if not TABLE_CODE.match(s)]
-    stands = sorted(s for s in frame["stand"].dropna().unique() if s)
-    attribution = "; ".join(_attributions(frame.get("attribution", pd.Series(dtype=str))))
-    parts = [attribution or "siehe Daten & Methodik"]
-    if tables:
-        parts.append(f"Tabelle {', '.join(tables)}")
-    parts += others
-    text = "Quelle: " + ", ".join(parts)
-    if stands:
-        text += f", Stand {fmt_stand(stands[-1])}"
-    if frame.get("basis", pd.Series(dtype=str)).fillna("").str.startswith("eigene Berechnung").any():
-        text += "; eigene Berechnung"
-    # Plotly renders a few HTML tags in annotations; a source typed in by a user must stay plain text.
-    return html.escape(text, quote=False)
-
-
 # Building a Plotly figure costs 50–150 ms (its property validation), more than everything else on a page.
 # The chart views are therefore cached as built figures, keyed by everything they depend on.  cache_resource
 # hands out the same object (no copy): neither st.plotly_chart nor the table view changes it.
@@ -481,7 +432,7 @@ def numbers_behind(frame: pd.DataFrame, meta: pd.Series, filters: Filters, *, ke
 
     def csv() -> bytes:
         header = [meta["name"] + f" ({meta['unit']})", meta["definition"], source_line(frame, meta),
-                  filters.describe(), "Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0"]
+                  filters.describe(), f"Lizenz: {LICENCE}"]
         return export.csv_bytes(table, header_lines=header)
 
     with popover:
@@ -518,7 +469,7 @@ def footer() -> None:
     st.caption(
         "Integrationsmonitor · Daten: © Statistische Ämter des Bundes und der Länder, Deutschland; "
         "© Statistik der Bundesagentur für Arbeit; © BBSR Bonn; Grenzen © GeoBasis-DE / BKG 2022 — "
-        f"Datenlizenz Deutschland – Namensnennung – Version 2.0 · neuester Datenstand: {fmt_stand(latest)} · "
+        f"{LICENCE} · neuester Datenstand: {fmt_stand(latest)} · "
         "Details unter „Daten & Methodik“."
     )
 

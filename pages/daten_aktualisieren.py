@@ -1,8 +1,12 @@
 """Daten aktualisieren: upload exports or own figures, see what would change, apply or cancel; past imports and
-their undo; the own-figures template; a new own indicator.  All logic is in monitoring/updates.py."""
+their undo; the own-figures template; a new own indicator.  All logic is in monitoring/ (updates: preview, apply,
+undo; templates; own_catalog: a new indicator; settings)."""
 import streamlit as st
 
-from monitoring import updates
+from monitoring import own_catalog, templates, updates
+from monitoring.fmt import fmt_megabytes
+from monitoring.provenance import escape_markdown
+from monitoring.settings import settings
 from monitoring.catalog import HANDLUNGSFELDER
 
 DIRECTION_LABELS = {"neutral": "ohne Wertung", "higher_better": "höher = besser", "lower_better": "niedriger = besser"}
@@ -20,7 +24,7 @@ def show_message() -> None:
     """The result of the last action (apply, undo, new indicator), kept across the rerun that follows it."""
     kind, text = st.session_state.pop("upd_message", (None, ""))
     if kind:
-        getattr(st, kind)(updates.escape_markdown(text))
+        getattr(st, kind)(escape_markdown(text))
 
 
 def done(kind: str, text: str) -> None:
@@ -80,7 +84,7 @@ def decision(preview: updates.Preview) -> None:
                 import_id = updates.apply(preview, allow_rejected=partial, progress=progress_reporter(st.progress(0.0)))
                 status.update(label="Übernommen", state="complete")
         except updates.UpdateError as err:
-            st.error(updates.escape_markdown(str(err)), icon=":material/error:")
+            st.error(escape_markdown(str(err)), icon=":material/error:")
             return
         done("success", f"Import {import_id} übernommen. Er lässt sich unten unter „Bisherige Importe“ "
                         "rückgängig machen.")
@@ -90,7 +94,7 @@ def upload_section() -> None:
     st.header("Dateien hochladen")
     st.write("GENESIS-/Regionalstatistik-Tabellen (CSV), GENESIS-Flat-CSV (auch als ZIP), Exporte der Statistik der "
              "Bundesagentur für Arbeit oder die Vorlage für eigene Zahlen (CSV oder XLSX). Höchstens "
-             f"{updates.max_upload_bytes() / 2**20:.0f} MB je Datei.")
+             f"{fmt_megabytes(settings().max_upload_bytes)} je Datei.")
     files = st.file_uploader("Dateien", type=["csv", "zip", "xlsx"], accept_multiple_files=True,
                              key=f"upd_files_{st.session_state.get('upd_uploads', 0)}")
     if st.button("Vorschau erstellen", key="upd_make_preview", disabled=not files, icon=":material/preview:"):
@@ -108,13 +112,13 @@ def template_section() -> None:
              "Import übersprungen; Kreise und Kennzahlen stehen in den Listen.")
     # The files are made when a button is clicked (callables), not on every run of this page.
     columns = st.columns(4)
-    columns[0].download_button("Vorlage (Excel)", updates.template_xlsx, file_name="eigene_zahlen_vorlage.xlsx",
+    columns[0].download_button("Vorlage (Excel)", templates.template_xlsx, file_name="eigene_zahlen_vorlage.xlsx",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                key="upd_template_xlsx", icon=":material/download:")
     labels = {"eigene_zahlen_vorlage.csv": "Vorlage (CSV)", "eigene_zahlen_kreise.csv": "Kreise (CSV)",
               "eigene_zahlen_kennzahlen.csv": "Kennzahlen (CSV)"}
     for column, (name, label) in zip(columns[1:], labels.items()):
-        column.download_button(label, lambda name=name: updates.template_csv()[name], file_name=name, mime="text/csv",
+        column.download_button(label, lambda name=name: templates.template_csv()[name], file_name=name, mime="text/csv",
                                key=f"upd_{name}", icon=":material/download:")
 
 
@@ -133,7 +137,7 @@ def imports_section() -> None:
         try:
             updates.undo(choice)
         except updates.UpdateError as err:
-            st.error(updates.escape_markdown(str(err)), icon=":material/error:")
+            st.error(escape_markdown(str(err)), icon=":material/error:")
             return
         done("success", f"Import {choice} rückgängig gemacht: es gilt wieder der Stand davor.")
 
@@ -141,27 +145,27 @@ def imports_section() -> None:
 def indicator_section() -> None:
     st.header("Eigene Kennzahl anlegen")
     st.caption("Eigene Kennzahlen nehmen Zahlen auf, die nur der Kreis hat. Danach erscheinen sie in der Vorlage.")
-    st.dataframe(updates.template_frames()["Kennzahlen"], hide_index=True, width="stretch", key="upd_own_list")
+    st.dataframe(templates.template_frames()["Kennzahlen"], hide_index=True, width="stretch", key="upd_own_list")
     with st.form("upd_indicator_form", clear_on_submit=False):
         name = st.text_input("Name", key="upd_ind_name")
         field = st.selectbox("Handlungsfeld", HANDLUNGSFELDER, key="upd_ind_field")
         unit = st.text_input("Einheit", placeholder="Personen, %, Fälle …", key="upd_ind_unit")
         definition = st.text_area("Definition", key="upd_ind_definition")
-        source = st.text_input("Quelle", value=updates.OWN_SOURCE, key="upd_ind_source")
+        source = st.text_input("Quelle", value=own_catalog.OWN_SOURCE, key="upd_ind_source")
         direction = st.selectbox("Richtung", list(DIRECTION_LABELS), format_func=DIRECTION_LABELS.get,
                                  key="upd_ind_direction")
         submitted = st.form_submit_button("Kennzahl anlegen", icon=":material/add:")
     if submitted:
         try:
-            new_id = updates.add_indicator(name, field, unit, definition, source, direction)
+            new_id = own_catalog.add_indicator(name, field, unit, definition, source, direction)
         except updates.UpdateError as err:
-            st.error(updates.escape_markdown(str(err)), icon=":material/error:")
+            st.error(escape_markdown(str(err)), icon=":material/error:")
             return
         done("success", f"Kennzahl „{name.strip()}“ angelegt (Kennung {new_id}).")
 
 
 st.title("Daten aktualisieren")
-if not updates.editing_enabled():
+if not settings().editing_enabled:
     st.info("Diese Installation ist öffentlich und nur lesbar: hier lassen sich keine Daten ändern.")
     st.stop()
 st.write("Neue amtliche Exporte oder eigene Zahlen des Kreises einspielen. Vor jeder Änderung zeigt eine Vorschau, "

@@ -21,7 +21,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from monitoring import db, updates
+from monitoring import db, own_catalog, templates, updates
+from monitoring import store as data_store
+from monitoring.provenance import escape_markdown
+from monitoring.settings import settings as installation_settings
 from monitoring.importers.own_figures import EXAMPLE_NOTE
 from tests.conftest import PROJECT_DIR, RAW_DIR
 
@@ -239,11 +242,11 @@ def test_bad_input_is_refused_with_location_and_reason_and_changes_nothing(store
 
 def test_upload_limit_comes_from_the_setting(store, monkeypatch):
     monkeypatch.setenv("INTEGRATIONSMONITOR_MAX_UPLOAD_MB", "0.0005")
-    assert updates.max_upload_bytes() == 524
+    assert installation_settings().max_upload_bytes == 524
     result = run(store, [("e.csv", own_csv(*[f"08216;{OWN};{y};5;;;" for y in range(2000, 2030)]))])
     assert "Einstellung max_upload_mb" in result.rejected["reason"].iloc[0]
     monkeypatch.delenv("INTEGRATIONSMONITOR_MAX_UPLOAD_MB")
-    assert updates.max_upload_bytes() == 50 * 1024 * 1024
+    assert installation_settings().max_upload_bytes == 50 * 1024 * 1024
 
 
 def test_html_and_script_are_kept_as_plain_text(store):
@@ -255,7 +258,7 @@ def test_html_and_script_are_kept_as_plain_text(store):
     with duckdb.connect(str(store[1]), read_only=True) as con:
         stored = con.execute("SELECT note FROM facts WHERE indicator = $i", {"i": OWN}).fetchone()[0]
     assert stored == note  # stored as typed; shown through st.dataframe / escape_markdown, never as markup
-    assert updates.escape_markdown(note) == r'\<script\>alert\("x"\)\</script\> \<b\>fett\</b\>'
+    assert escape_markdown(note) == r'\<script\>alert\("x"\)\</script\> \<b\>fett\</b\>'
 
 
 def test_template_lists_escape_formula_like_names(store):
@@ -263,7 +266,7 @@ def test_template_lists_escape_formula_like_names(store):
     frame = pd.read_csv(districts, dtype=str)
     frame.loc[0, "label"] = "=HYPERLINK(1)"
     frame.to_csv(districts, index=False)
-    listing = updates.template_csv(data_dir=store[0])["eigene_zahlen_kreise.csv"].decode("utf-8-sig")
+    listing = templates.template_csv(data_dir=store[0])["eigene_zahlen_kreise.csv"].decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in listing
 
 
@@ -372,19 +375,19 @@ def test_add_indicator_is_validated_like_the_catalogue(store):
     data_dir, db_file = store
     kwargs = {"data_dir": data_dir, "db_file": db_file}
     with pytest.raises(updates.UpdateError, match="Handlungsfeld „Sport“ gibt es nicht"):
-        updates.add_indicator("Vereinsmitglieder", "Sport", "Personen", "Mitglieder", **kwargs)
+        own_catalog.add_indicator("Vereinsmitglieder", "Sport", "Personen", "Mitglieder", **kwargs)
     with pytest.raises(updates.UpdateError, match="beginnt mit „=“"):
-        updates.add_indicator("=HYPERLINK(1)", "Zusammenleben", "Personen", "x", **kwargs)
+        own_catalog.add_indicator("=HYPERLINK(1)", "Zusammenleben", "Personen", "x", **kwargs)
     with pytest.raises(updates.UpdateError, match="Definition fehlt"):
-        updates.add_indicator("Ehrenamtliche", "Zusammenleben", "Personen", " ", **kwargs)
-    first = updates.add_indicator("Ehrenamtliche Lotsinnen", "Zusammenleben", "Personen", "Aktive Lotsinnen",
+        own_catalog.add_indicator("Ehrenamtliche", "Zusammenleben", "Personen", " ", **kwargs)
+    first = own_catalog.add_indicator("Ehrenamtliche Lotsinnen", "Zusammenleben", "Personen", "Aktive Lotsinnen",
                                   direction="higher_better", **kwargs)
-    second = updates.add_indicator("Ehrenamtliche Lotsinnen", "Zusammenleben", "Personen", "Zweite Zählung", **kwargs)
+    second = own_catalog.add_indicator("Ehrenamtliche Lotsinnen", "Zusammenleben", "Personen", "Zweite Zählung", **kwargs)
     assert (first, second) == ("eigen_ehrenamtliche_lotsinnen", "eigen_ehrenamtliche_lotsinnen_2")
     from monitoring.catalog import load_catalog
 
     assert {first, second} <= set(load_catalog(data_dir / "indicators.toml")["id"])
-    assert first in set(updates.template_frames(data_dir=data_dir)["Kennzahlen"]["id"])
+    assert first in set(templates.template_frames(data_dir=data_dir)["Kennzahlen"]["id"])
     with duckdb.connect(str(db_file), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM catalog WHERE id = $i", {"i": first}).fetchone()[0] == 1
     assert len(run(store, [("e.csv", own_csv(f"08216;{first};2024;12;;;"))]).part("new")) == 1
@@ -393,7 +396,7 @@ def test_add_indicator_is_validated_like_the_catalogue(store):
 def test_template_xlsx_round_trip(store):
     from openpyxl import load_workbook
 
-    workbook = load_workbook(io.BytesIO(updates.template_xlsx(data_dir=store[0])))
+    workbook = load_workbook(io.BytesIO(templates.template_xlsx(data_dir=store[0])))
     assert workbook.sheetnames == ["Eigene Zahlen", "Kreise", "Kennzahlen"]
     assert workbook["Kreise"].max_row == 401 and workbook["Eigene Zahlen"]["G2"].value == EXAMPLE_NOTE
     workbook["Eigene Zahlen"].append(["8216", "eigen_dtz_b1_anteil", "2024", 61.5, None, "BAMF-Regionalstelle", None])
@@ -438,7 +441,7 @@ def assert_intact(store, expected: list[pd.DataFrame]) -> None:
     """The manifest is readable, every import it lists is there, and the database (rebuilt if it is stale) holds
     exactly the facts of before or of after the import — nothing in between."""
     data_dir, db_file = store
-    for entry in db.active_imports(data_dir):
+    for entry in data_store.active_imports(data_dir):
         assert (data_dir / "imports" / entry["facts_file"]).is_file()
     db.ensure_database(data_dir, db_file)
     facts = facts_of(db_file)
@@ -594,23 +597,22 @@ def test_page_undo_and_new_indicator_escape_user_text(tmp_path, monkeypatch):
 
 
 def test_public_mode_turns_editing_off(tmp_path, monkeypatch, store):
-    assert updates.editing_enabled()
+    assert installation_settings().editing_enabled
     monkeypatch.setenv("INTEGRATIONSMONITOR_PUBLIC", "1")
-    assert not updates.editing_enabled()
+    assert not installation_settings().editing_enabled
     at = page(store, monkeypatch)
     assert not at.file_uploader and "öffentlich" in at.info[0].value
     monkeypatch.delenv("INTEGRATIONSMONITOR_PUBLIC")
     settings = tmp_path / "integrationsmonitor.toml"
     settings.write_text('[dashboard]\ndefault_kreis = "08216"\npublic = true\n', encoding="utf-8")
-    monkeypatch.setattr(updates, "SETTINGS_FILE", settings)
-    assert not updates.editing_enabled()
+    assert not installation_settings(settings).editing_enabled
 
 
 def test_the_lock_keeps_a_second_change_out(store, monkeypatch):
     data_dir, db_file = store
     import_id = apply_ok(store, [("e.csv", own_csv(f"08216;{OWN};2024;5;;;"))])
-    monkeypatch.setattr(updates, "LOCK_TIMEOUT_S", 0.3)
-    with updates._lock(data_dir, db_file):  # as another process in the middle of an apply
+    monkeypatch.setattr(data_store, "LOCK_TIMEOUT_S", 0.3)
+    with data_store.lock(data_dir, db_file):  # as another process in the middle of an apply
         with pytest.raises(updates.UpdateError, match="Ein anderer Import läuft gerade"):
             updates.undo(import_id, data_dir=data_dir, db_file=db_file)
     updates.undo(import_id, data_dir=data_dir, db_file=db_file)

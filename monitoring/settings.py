@@ -1,0 +1,81 @@
+"""The installation's settings: one typed object, read from one file, the environment and the secrets.
+
+    .streamlit/integrationsmonitor.toml      [dashboard] default_kreis, public;  [updates] max_upload_mb
+    environment                              INTEGRATIONSMONITOR_KREIS, _PUBLIC, _MAX_UPLOAD_MB (win over the file)
+    .streamlit/secrets.toml                  credentials only (GENESIS login); never in the repository
+
+The data folder, the database file and the raw folder are fixed when the process starts (INTEGRATIONSMONITOR_DATA,
+_DB, _RAW), because modules keep them as constants; everything else is read anew on each call of `settings()`, so a
+changed file or environment counts without a restart (and tests can set them).
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = PROJECT_DIR / ".streamlit" / "integrationsmonitor.toml"
+SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"
+DATA_DIR = Path(os.environ.get("INTEGRATIONSMONITOR_DATA", PROJECT_DIR / "data"))
+DB_FILE = Path(os.environ.get("INTEGRATIONSMONITOR_DB", DATA_DIR / "integrationsmonitor.duckdb"))
+RAW_DIR = Path(os.environ.get("INTEGRATIONSMONITOR_RAW", PROJECT_DIR.parent / "shared" / "data" / "raw"))
+
+DEFAULT_KREIS = "08216"  # Landkreis Rastatt: the first district the project was built with
+DEFAULT_MAX_UPLOAD_MB = 50
+TRUE_WORDS = ("1", "true", "yes", "ja")
+
+
+class SettingsError(ValueError):
+    """A settings file or variable that cannot be used; the message names where and what."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    default_kreis: str = DEFAULT_KREIS
+    public: bool = False  # read-only installation: no "Daten aktualisieren", the database opened read-only
+    max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+
+    @property
+    def editing_enabled(self) -> bool:
+        return not self.public
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+
+def settings(path: Path | None = None, environ=None) -> Settings:
+    """The settings in force: the file's values, then the environment's."""
+    path = path or SETTINGS_FILE
+    environ = os.environ if environ is None else environ
+    values = _read_toml(path)
+    dashboard, updates = values.get("dashboard", {}), values.get("updates", {})
+    kreis = environ.get("INTEGRATIONSMONITOR_KREIS") or dashboard.get("default_kreis", DEFAULT_KREIS)
+    public_env = environ.get("INTEGRATIONSMONITOR_PUBLIC", "").strip().lower()
+    public = public_env in TRUE_WORDS if public_env else bool(dashboard.get("public", values.get("public", False)))
+    upload = environ.get("INTEGRATIONSMONITOR_MAX_UPLOAD_MB") or updates.get("max_upload_mb", DEFAULT_MAX_UPLOAD_MB)
+    try:
+        max_upload_mb = float(upload)
+    except (TypeError, ValueError):
+        raise SettingsError(f"max_upload_mb = {upload!r} ist keine Zahl ({path} oder "
+                            "INTEGRATIONSMONITOR_MAX_UPLOAD_MB).") from None
+    if not (isinstance(kreis, str) and len(kreis) == 5 and kreis.isascii() and kreis.isdigit()):
+        raise SettingsError(f"default_kreis = {kreis!r} ist kein fünfstelliger Kreisschlüssel ({path} oder "
+                            "INTEGRATIONSMONITOR_KREIS).")
+    return Settings(default_kreis=kreis, public=public, max_upload_mb=max_upload_mb)
+
+
+def secrets(path: Path | None = None) -> dict:
+    """.streamlit/secrets.toml as a dict (empty when absent)."""
+    return _read_toml(path or SECRETS_FILE)
+
+
+def _read_toml(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise SettingsError(f"{path}: keine gültige TOML-Datei ({err}).") from None
