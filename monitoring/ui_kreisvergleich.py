@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from . import charts, export, fmt
+from . import charts, export, fmt, url_params
 from .compare import CHARACTERISTICS, DEFAULT_CHARACTERISTICS, ranking_window, similar_districts
 from .ui import (
     GERMANY,
@@ -78,10 +78,10 @@ def comparison_controls() -> ComparisonChoice:
     wanted = st.session_state.get("kv_jahr")
     if wanted not in years:
         if link_notes is not None and "jahr" in st.query_params:
-            link_notes.append(f"Jahr „{st.query_params['jahr']}“")
+            link_notes.append(url_params.named("Jahr", st.query_params["jahr"]))
         st.session_state["kv_jahr"] = years[-1]
     if link_notes:
-        link_warning(", ".join(link_notes))
+        link_warning(url_params.link_note(link_notes))
     year = st.select_slider("Jahr", years, key="kv_jahr") if len(years) > 1 else years[0]
     wanted = {"indikator": indicator_id, "jahr": str(year), "gebiet": scope_key, "klassen": method}
     if {k: st.query_params.get(k) for k in wanted} != wanted:  # a write is a message to the browser
@@ -97,14 +97,19 @@ def _init_comparison_state(options: list[str]) -> list[str] | None:
     if "kv_indikator" in state:
         return None
     defaults = {"indikator": "auslaenderanteil", "gebiet": "land", "klassen": "quantile", "ansicht": "karte"}
-    valid = {"indikator": options, "gebiet": SCOPES, "klassen": METHODS, "ansicht": VIEWS}
-    chosen = {name: params.get(name) if params.get(name) in valid[name] else default
-              for name, default in defaults.items()}
-    notes = [f"{name.capitalize()} „{params[name]}“" for name in defaults if name in params and chosen[name] != params[name]]
+    parsers = {"indikator": lambda v: url_params.parse_indikator(v, options),
+               "gebiet": lambda v: url_params.parse_gebiet(v, SCOPES),
+               "klassen": lambda v: url_params.parse_klassen(v, METHODS),
+               "ansicht": lambda v: url_params.parse_ansicht(v, VIEWS)}
+    parsed = {name: parsers[name](params[name]) if name in params else None for name in defaults}
+    chosen = {name: parsed[name] or default for name, default in defaults.items()}
+    notes = [url_params.named(name.capitalize(), params[name]) for name in defaults
+             if name in params and parsed[name] is None]
     state["kv_indikator"], state["kv_gebiet"], state["kv_klassen"] = chosen["indikator"], chosen["gebiet"], chosen["klassen"]
     state["kv_ansicht"] = VIEWS[chosen["ansicht"]]
-    if (params.get("jahr") or "").isdigit():
-        state["kv_jahr"] = int(params["jahr"])
+    year = url_params.parse_jahr(params.get("jahr"))
+    if year is not None:
+        state["kv_jahr"] = year
     return notes
 
 

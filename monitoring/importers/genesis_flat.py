@@ -31,6 +31,7 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,8 +52,9 @@ from .common import (
 # Zip limits: a GENESIS download holds one CSV; the biggest Kreis table here unzips to 33 MB.
 MAX_ZIP_MEMBERS = 20
 DEFAULT_MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
-BOMB_RATIO = 200  # CSV compresses ~20:1; a member far beyond that and large is a decompression bomb
-BOMB_MIN_BYTES = 50 * 1024 * 1024
+BOMB_RATIO = 200  # CSV compresses ~20:1 (the GENESIS zips here: 18.6 and 20.4); far beyond that is a bomb
+BOMB_MIN_BYTES = 1024 * 1024  # below this a high ratio costs nothing (a tiny CSV of repeated lines may reach it)
+READ_CHUNK_BYTES = 1024 * 1024  # members are unpacked in chunks, the limits checked after each
 
 KNOWN_REGIONAL_VARIABLES = {"DINSG", "DLAND", "REGBEZ", "KREISE", "GEMEIN"}
 ZENSUS_GEO_VARIABLE = re.compile(r"^GEO[A-Z]{2}\d$")  # GEODL1, GEOBL1, GEOGM4, …
@@ -149,8 +151,11 @@ def read_genesis_flat(
     """Read one ffcsv file (or a zip of them) into observations; reject the whole file if any line is wrong."""
     raw = path.read_bytes() if data is None else data
     if raw[:4] == b"PK\x03\x04" or raw[:4] == b"PK\x05\x06":
-        members = _csv_members_of_zip(path.name, raw, max_unzipped_bytes)
-        frames = [_read_csv(name, member_data, table_hint=path.name) for name, member_data in members]
+        # One member at a time: each is parsed (and a wrong one refused) before the next is unpacked.
+        frames = []
+        for name, member_data in _csv_members_of_zip(path.name, raw, max_unzipped_bytes):
+            frames.append(_read_csv(name, member_data, table_hint=path.name))
+            del member_data
         return pd.concat(frames, ignore_index=True)
     return _read_csv(path.name, raw, table_hint=None)
 
@@ -158,8 +163,9 @@ def read_genesis_flat(
 # ------------------------------------------------------------------------------------------------------ zip
 
 
-def _csv_members_of_zip(archive_name: str, raw: bytes, max_unzipped_bytes: int) -> list[tuple[str, bytes]]:
-    """The CSV members of a zip as ("archive.zip!member.csv", bytes), read in memory after the bomb checks."""
+def _csv_members_of_zip(archive_name: str, raw: bytes, max_unzipped_bytes: int) -> Iterator[tuple[str, bytes]]:
+    """The CSV members of a zip as ("archive.zip!member.csv", bytes), after the checks of the zip's directory;
+    unpacked in memory one at a time, when the caller asks for the next, within what is left of the limit."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile:
@@ -172,18 +178,27 @@ def _csv_members_of_zip(archive_name: str, raw: bytes, max_unzipped_bytes: int) 
         csv_members = [m for m in members if not m.is_dir() and m.filename.lower().endswith(".csv")]
         if not csv_members:
             raise ImportRejected(archive_name, "Das ZIP-Archiv enthält keine CSV-Datei.")
-        return [(f"{archive_name}!{m.filename}", _read_member(archive_name, archive, m)) for m in csv_members]
+        unpacked = 0
+        for member in csv_members:
+            data = _read_member(archive_name, archive, member, budget=max_unzipped_bytes - unpacked,
+                                limit=max_unzipped_bytes)
+            unpacked += len(data)
+            yield f"{archive_name}!{member.filename}", data
+            del data  # the previous member's bytes are free while the next one is unpacked
 
 
 def _check_zip_limits(archive_name: str, members: list[zipfile.ZipInfo], max_unzipped_bytes: int) -> None:
-    # The sizes in the central directory are checked before anything is decompressed; zipfile never
-    # returns more bytes than the declared size, so a member cannot lie its way past these checks.
+    # The sizes in the central directory are checked before anything is decompressed (a cheap, early refusal);
+    # _read_member checks the same limits again on the bytes it actually unpacks.
     if len(members) > MAX_ZIP_MEMBERS:
         raise ImportRejected(
             archive_name,
             f"Das ZIP-Archiv enthält {len(members)} Dateien; erwartet wird ein GENESIS-Download mit höchstens "
             f"{MAX_ZIP_MEMBERS} CSV-Dateien.",
         )
+    for member in members:
+        if _is_bomb(member.file_size, member.compress_size):
+            raise _bomb(archive_name, member, member.file_size)
     total = sum(m.file_size for m in members)
     if total > max_unzipped_bytes:
         raise ImportRejected(
@@ -191,32 +206,53 @@ def _check_zip_limits(archive_name: str, members: list[zipfile.ZipInfo], max_unz
             f"Das ZIP-Archiv ist entpackt {_megabytes(total)} groß; erlaubt sind höchstens "
             f"{_megabytes(max_unzipped_bytes)}.",
         )
-    for member in members:
-        ratio = member.file_size / max(member.compress_size, 1)
-        if ratio > BOMB_RATIO and member.file_size > BOMB_MIN_BYTES:
-            raise ImportRejected(
-                archive_name,
-                f"„{member.filename}“ ist im ZIP-Archiv {ratio:.0f}-fach komprimiert "
-                f"({_megabytes(member.file_size)} entpackt): das ist keine CSV-Datei aus GENESIS, sondern "
-                "vermutlich eine ZIP-Bombe. Import abgelehnt.",
-            )
+
+
+def _is_bomb(unpacked: int, compressed: int) -> bool:
+    return unpacked > BOMB_MIN_BYTES and unpacked / max(compressed, 1) > BOMB_RATIO
+
+
+def _bomb(archive_name: str, member: zipfile.ZipInfo, unpacked: int) -> ImportRejected:
+    ratio = f"{unpacked / max(member.compress_size, 1):,.0f}".replace(",", ".")
+    return ImportRejected(
+        archive_name,
+        f"„{member.filename}“ ist im ZIP-Archiv {ratio}-fach komprimiert ({_megabytes(unpacked)} entpackt): "
+        "das ist keine CSV-Datei aus GENESIS, sondern vermutlich eine ZIP-Bombe. Import abgelehnt.",
+    )
 
 
 def _megabytes(size: int) -> str:
-    """German number format for a message: 1536000000 -> "1.536 MB", 2500 -> "0,003 MB"."""
-    text = f"{size / 1e6:,.0f}" if size >= 1e6 else f"{size / 1e6:.3f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".") + " MB"
+    """A size for a message in German format, in MB with one decimal ("52,4 MB", "1.536,0 MB"), below 1 MB
+    in whole kB ("3 kB"), as monitoring.updates words the upload limit."""
+    if size < 1e6:
+        return f"{max(int(size / 1e3 + 0.5), 1)} kB"
+    return f"{size / 1e6:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".") + " MB"
 
 
-def _read_member(archive_name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+def _read_member(archive_name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, budget: int,
+                 limit: int | None = None) -> bytes:
+    """A member's bytes, unpacked chunk by chunk; refused as soon as they pass `budget` (what is left of the
+    archive's `limit` after the members before) or reach a bomb's ratio, whatever the directory declared."""
+    buffer, unpacked = io.BytesIO(), 0
     try:
         with archive.open(member) as stream:
-            return stream.read(member.file_size)
+            while chunk := stream.read(READ_CHUNK_BYTES):
+                unpacked += len(chunk)
+                if unpacked > budget:
+                    raise ImportRejected(
+                        archive_name,
+                        f"Das ZIP-Archiv ist entpackt größer als erlaubt (höchstens {_megabytes(limit or budget)}); "
+                        f"beim Entpacken von „{member.filename}“ abgebrochen. Import abgelehnt.",
+                    )
+                if _is_bomb(unpacked, member.compress_size):
+                    raise _bomb(archive_name, member, unpacked)
+                buffer.write(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as err:
         # RuntimeError: encrypted member; NotImplementedError: unsupported compression method
         raise ImportRejected(
             archive_name, f"„{member.filename}“ lässt sich nicht entpacken ({err}). Bitte erneut herunterladen."
         ) from None
+    return buffer.getvalue()
 
 
 # ------------------------------------------------------------------------------------------------------ csv
