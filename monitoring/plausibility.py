@@ -145,7 +145,8 @@ def _jump_text(before, after, gap: int, limits: Thresholds) -> str:
     years = "1 Jahr" if gap == 1 else f"{gap} Jahren"
     return (f"Sprung von {fmt_value(before['value'], unit, decimals)} am {fmt_date(before['period'])} auf "
             f"{fmt_value(after['value'], unit, decimals)} am {fmt_date(after['period'])} "
-            f"({fmt_change(after['value'] - before['value'], unit, decimals)} in {years}); Schwelle bei {years} Abstand: "
+            f"({fmt_change(after['value'] - before['value'], unit, decimals)} in {years}); "
+            f"Schwelle bei {years} Abstand: "
             f"mehr als {fmt_number(limits.max_jump_pct * scale, 0)} % des kleineren Werts und mehr als "
             f"{fmt_change(limits.min_jump_abs * scale, unit, decimals).lstrip('+')} Unterschied. "
             "Bitte an der Quelle prüfen.")
