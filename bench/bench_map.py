@@ -46,13 +46,14 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 sys.path.insert(0, str(PROJECT_DIR / "bench"))
 from bench_pages import cell, log, log_mark, ratio, script_times, summarize, versions  # noqa: E402
+
 from tests.browser_support import (  # noqa: E402
     VIEWPORT,
     StreamlitServer,
@@ -722,7 +723,7 @@ def main() -> int:
         w = result["load_wait"]
         result["load_wait_note"] = (f" (after waiting {w['waited_s']:.0f} s for the 1-min load average to drop "
                                     f"below 1.0{'' if w['quiet'] else ': it did not'})")
-    result["started"] = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    result["started"] = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
     result["machine"]["loadavg_start"] = os.getloadavg()
     result["source_start"] = source_state()
     t_start = time.perf_counter()

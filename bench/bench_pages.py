@@ -37,7 +37,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -417,7 +417,7 @@ def main() -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
-    started = datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    started = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
     result = {"started": started, "reps": args.reps, "floors": FLOORS, "versions": versions(),
               "machine": {"nproc": os.cpu_count(), "platform": platform.platform(),
                           "loadavg_start": os.getloadavg()},

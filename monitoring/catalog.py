@@ -134,7 +134,31 @@ def label_synonyms(path: Path = CATALOG_FILE) -> dict[str, dict[str, str]]:
 
 
 def load_fields(path: Path = FIELDS_FILE) -> dict[str, dict]:
-    """Handlungsfeld name -> {intro, headline, own_figures, ...} in the order of HANDLUNGSFELDER."""
+    """Handlungsfeld name -> {intro, headline, own_figures, ...} in the order of HANDLUNGSFELDER; every indicator it
+    names is checked against the catalogue beside it, so a typo fails at start and not when a page runs."""
     fields = _load(path)["handlungsfeld"]
+    validate_fields(fields, set(load_catalog(path.with_name("indicators.toml"))["id"]), path.name)
     by_name = {f["name"]: f for f in fields}
     return {name: by_name[name] for name in HANDLUNGSFELDER if name in by_name}
+
+
+def field_indicator_ids(field: dict) -> list[tuple[str, str]]:
+    """(key, indicator id) of every indicator a Handlungsfeld entry names (tiles as "id:category")."""
+    ids = [("headline", field.get("headline", ""))]
+    ids += [("tiles", tile.split(":", 1)[0]) for tile in field.get("tiles", [])]
+    ids += [("trends", trend) for trend in field.get("trends", [])]
+    ids += [("breakdowns", pair[0]) for pair in field.get("breakdowns", [])]
+    ids += [("ranking", field.get("ranking", ""))]
+    return [(key, indicator_id) for key, indicator_id in ids if indicator_id]
+
+
+def validate_fields(fields: list[dict], catalog_ids: set[str], file_name: str = "handlungsfelder.toml") -> None:
+    problems = []
+    slugs = [f.get("slug", "") for f in fields]
+    problems += [f"Slug „{slug}“ doppelt" for slug in sorted({s for s in slugs if slugs.count(s) > 1})]
+    for field in fields:
+        unknown = [f"{key} = {i}" for key, i in field_indicator_ids(field) if i not in catalog_ids]
+        if unknown:
+            problems.append(f"Handlungsfeld {field.get('name', '?')}: unbekannte Kennzahl(en) {', '.join(unknown)}")
+    if problems:
+        raise ValueError(f"{file_name} fehlerhaft:\n" + "\n".join(problems))

@@ -7,10 +7,10 @@ the old one and renames it into place, so a reader never sees half a database.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import re
 import threading
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import duckdb
@@ -30,12 +30,27 @@ BUILD_STEPS = ["build_1_imported_current", "build_2_derive_shares", "build_3_fac
 _build_lock = threading.Lock()
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_sql(name: str) -> str:
     path = QUERY_DIR / f"{name}.sql"
     if not path.is_file():
         raise KeyError(f"Unbekannte Abfrage: {name}")
     return path.read_text(encoding="utf-8")
+
+
+PARAM_LINE = re.compile(r"^-- @param (\w+) (\S+) = (.+)$", re.MULTILINE)
+
+
+@cache
+def query_params(name: str) -> dict[str, tuple[str, str]]:
+    """The parameters a query file declares in its header (`-- @param name TYPE = example`, or `-- @params none`):
+    name -> (DuckDB type, example value as SQL).  A file that declares nothing is an error: every query states its
+    contract."""
+    text = load_sql(name)
+    declared = {m.group(1): (m.group(2), m.group(3).strip()) for m in PARAM_LINE.finditer(text)}
+    if not declared and "-- @params none" not in text:
+        raise KeyError(f"Abfrage {name}: Parameter nicht im Kopf deklariert (-- @param … oder -- @params none)")
+    return declared
 
 
 def data_fingerprint(data_dir: Path = DATA_DIR) -> str:
@@ -121,7 +136,11 @@ def _connect(db_file: Path, data_dir: Path) -> duckdb.DuckDBPyConnection:
 
 
 def run_query(name: str, **params) -> pd.DataFrame:
-    """Run queries/<name>.sql with $named parameters bound by DuckDB; a new cursor per call (thread-safe)."""
+    """Run queries/<name>.sql with $named parameters bound by DuckDB; a new cursor per call (thread-safe).
+    The parameters must be exactly those the file declares: a misspelt or missing one fails here, by name."""
+    declared = query_params(name)
+    if set(params) != set(declared):
+        raise TypeError(f"Abfrage {name}: Parameter {sorted(params)} passen nicht zur Deklaration {sorted(declared)}")
     cursor = connection().cursor()
     try:
         return cursor.execute(load_sql(name), params).df()

@@ -27,9 +27,7 @@ import json
 import os
 import re
 import time
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import requests
 

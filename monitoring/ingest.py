@@ -17,12 +17,11 @@ import pandas as pd
 
 from . import geo
 from .catalog import load_catalog, load_rules, own_indicator_ids
-from .importers import ImportRejected, detect_layout, read_file
-from .importers import own_figures
+from .fmt import fmt_megabytes
+from .importers import ImportRejected, detect_layout, own_figures, read_file
 from .importers.genesis_flat import read_genesis_flat
 from .mapping import FACT_COLUMNS, Rule, apply_rules
 from .provenance import OWN_LICENCE
-from .fmt import fmt_megabytes
 
 # Region codes the canonical store keeps: Germany, Länder, Kreise (current and former).
 KEPT_CODES = r"^(DG|\d{2}|\d{5})$"

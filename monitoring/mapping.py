@@ -54,7 +54,7 @@ class Rule:
     synonyms: dict = field(default_factory=dict)
 
     @classmethod
-    def from_toml(cls, indicator: str, entry: dict) -> "Rule":
+    def from_toml(cls, indicator: str, entry: dict) -> Rule:
         known = set(cls.__dataclass_fields__) - {"synonyms"}
         unknown = set(entry) - known
         if unknown:

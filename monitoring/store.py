@@ -77,13 +77,13 @@ def manifest_bytes(manifest: dict) -> bytes:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def next_id(manifest: dict) -> str:
     """'0004-20250621T143012Z': a sequence number first, so ids sort in import order whatever the clock does."""
     number = 1 + max((int(entry["id"].split("-")[0]) for entry in manifest["imports"]), default=0)
-    return f"{number:04d}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}"
+    return f"{number:04d}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
 
 
 def with_import(manifest: dict, entry: dict) -> dict:

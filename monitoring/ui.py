@@ -5,22 +5,17 @@ Pages call these helpers top to bottom in the order the screen shows them.
 """
 from __future__ import annotations
 
-import html
-import os
-import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from . import charts, export, fmt
+from . import charts, export, fmt, url_params
+from .catalog import load_catalog, load_fields
+from .db import run_query
 from .provenance import LICENCE, fmt_stand, source_line
 from .settings import settings as installation_settings
-from .catalog import load_catalog, load_fields
-from .db import PROJECT_DIR, run_query
-from . import url_params
 
 FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
 MAX_BENCHMARK_DISTRICTS = 5

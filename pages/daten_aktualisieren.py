@@ -4,10 +4,10 @@ undo; templates; own_catalog: a new indicator; settings)."""
 import streamlit as st
 
 from monitoring import own_catalog, templates, updates
+from monitoring.catalog import HANDLUNGSFELDER
 from monitoring.fmt import fmt_megabytes
 from monitoring.provenance import escape_markdown
 from monitoring.settings import settings
-from monitoring.catalog import HANDLUNGSFELDER
 
 DIRECTION_LABELS = {"neutral": "ohne Wertung", "higher_better": "höher = besser", "lower_better": "niedriger = besser"}
 PART_HELP = {

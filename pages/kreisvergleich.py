@@ -1,7 +1,8 @@
 """Kreisvergleich: where the district stands on a map, in a ranking, over time, against comparable districts."""
 import streamlit as st
 
-from monitoring import ui, ui_kreisvergleich as kv
+from monitoring import ui
+from monitoring import ui_kreisvergleich as kv
 
 filters = ui.current_filters()
 st.title(f"Kreisvergleich – {filters.kreis_name}")

@@ -1,6 +1,10 @@
 -- One indicator split by a breakdown (sex, nationality, age, status, qualification …) for several regions,
 -- at the latest Stichtag up to $year_to at which the focus district has a value for that breakdown.
 -- Parameters: $indicator, $breakdown, $regions (list of AGS; the first is the focus district), $year_to.
+-- @param indicator TEXT = 'arbeitslosenquote_auslaender'
+-- @param breakdown TEXT = 'Schulart'
+-- @param regions TEXT[] = ['08216', '08', 'DG']
+-- @param year_to INTEGER = 2025
 WITH latest AS (
     SELECT max(period) AS period
     FROM facts

@@ -6,6 +6,7 @@
 -- export replaces the value it repeats, but an older export (earlier Stand) or a series the catalogue ranks lower
 -- never overrides a better one just by being imported later.  Superseded values stay in facts_imported.
 -- Parameters: none.  Units: as imported.
+-- @params none
 CREATE OR REPLACE TABLE imported_current AS
 SELECT *
 FROM facts_imported

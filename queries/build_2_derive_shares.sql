@@ -5,6 +5,7 @@
 -- numerator_category: only that category of the numerator counts and the result is the total (e.g. ohne Abschluss).
 -- min() rather than any_value() where parts may differ (attribution, licence): the same data give the same facts.
 -- Parameters: none.  Units: factor 100 = %, 1000 = je 1.000.
+-- @params none
 CREATE OR REPLACE TABLE derived AS
 WITH share AS (
     SELECT id, unnest(string_split(numerator, ',')) AS part, denominator, denominator_total,

@@ -2,6 +2,7 @@
 -- Derived shares (priority 20, import_id NULL) win over published shares of the same Stichtag; see build step 1
 -- for the rule.
 -- Parameters: none.
+-- @params none
 CREATE OR REPLACE TABLE facts_all AS
 WITH unioned AS (
     SELECT * FROM facts_imported

@@ -2,6 +2,7 @@
 -- basis of a series changes from one Stichtag to the next (e.g. Zensus 2011 → Zensus 2022 Fortschreibung,
 -- published share → own calculation).  is_break is true on the first value of the new basis.
 -- Parameters: none.
+-- @params none
 CREATE OR REPLACE TABLE facts AS
 SELECT ags, indicator, breakdown, category, period, year, value, flag, basis, source, source_file, stand,
        licence, attribution, note,

@@ -2,6 +2,7 @@
 -- sorted by indicator and Stichtag: what rankings, maps, profiles and comparisons scan.  The wide facts
 -- table (sources, licences, bases as text) stays the reference; this one only makes the scans cheap.
 -- Parameters: none.
+-- @params none
 CREATE OR REPLACE TABLE totals AS
 SELECT f.indicator, f.ags, f.period, f.year, f.value, f.flag, coalesce(d.land_ags, '') AS land_ags,
        d.ags IS NOT NULL AS is_district

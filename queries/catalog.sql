@@ -1,5 +1,6 @@
 -- The indicator catalogue for the Daten & Methodik page, with the years and number of districts covered.
 -- Parameters: none.
+-- @params none
 SELECT c.id, c.handlungsfeld, c.name, c.definition, c.unit, c.concept, c.level, c.source, c."table",
        c.direction, c.period_type, c.kind, c.caveats,
        min(f.year) AS first_year, max(f.year) AS last_year,

@@ -4,6 +4,10 @@
 -- rank: 1 = highest, ties share a rank; percentile: share of districts with a lower value (0–100).
 -- Germany and the Länder are never ranked: only current 5-digit districts take part.
 -- Parameters: $indicator, $scope ('DG' = all of Germany, else a 2-digit Land code), $category, $year.
+-- @param scope TEXT = '08'
+-- @param indicator TEXT = 'arbeitslosenquote_auslaender'
+-- @param category TEXT = ''
+-- @param year INTEGER = 2023
 WITH scope AS (
     SELECT ags, label, land_ags FROM districts WHERE $scope = 'DG' OR land_ags = $scope
 ),

@@ -1,6 +1,11 @@
 -- Profile of one district: every indicator's latest total up to $year_to with the Land's value at the same
 -- Stichtag, its rank and percentile among the districts of the scope, and the change since the first value
 -- from $year_from on.  Parameters: $ags, $land, $scope ('DG' or a 2-digit Land code), $year_from, $year_to.
+-- @param ags TEXT = '08216'
+-- @param year_from INTEGER = 1995
+-- @param year_to INTEGER = 2025
+-- @param scope TEXT = '08'
+-- @param land TEXT = '08'
 WITH own AS (
     SELECT indicator, period, year, value,
            row_number() OVER (PARTITION BY indicator ORDER BY period DESC) AS newest,

@@ -1,5 +1,9 @@
 -- Two indicators for every district of the scope, each at its latest Stichtag up to $year (they may differ).
 -- Parameters: $x, $y (indicator ids), $scope ('DG' or a 2-digit Land code), $year.
+-- @param scope TEXT = '08'
+-- @param x TEXT = 'auslaenderanteil'
+-- @param y TEXT = 'arbeitslosenquote_auslaender'
+-- @param year INTEGER = 2023
 WITH scope AS (
     SELECT ags, label, type FROM districts WHERE $scope = 'DG' OR land_ags = $scope
 ),

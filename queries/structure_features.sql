@@ -1,6 +1,8 @@
 -- Structural characteristics of every district of the scope, for finding comparable districts:
 -- each at its latest Stichtag up to $year.  Population density uses the BKG area (districts.area_km2).
 -- Parameters: $scope ('DG' or a 2-digit Land code), $year.
+-- @param scope TEXT = '08'
+-- @param year INTEGER = 2023
 WITH scope AS (
     SELECT ags, label, type, CAST(area_km2 AS DOUBLE) AS area_km2
     FROM districts WHERE $scope = 'DG' OR land_ags = $scope

@@ -2,6 +2,12 @@
 -- first available value (in the chosen period), and the Land's value at the same Stichtag.
 -- Parameters: $indicator, $ags, $land, $category, $year_from, $year_to.
 -- Returns at most one row; NULL columns where a comparison value is missing.
+-- @param indicator TEXT = 'arbeitslosenquote_auslaender'
+-- @param ags TEXT = '08216'
+-- @param category TEXT = ''
+-- @param year_from INTEGER = 1995
+-- @param year_to INTEGER = 2025
+-- @param land TEXT = '08'
 WITH own AS (
     SELECT period, year, value, flag, source, stand, basis
     FROM facts

@@ -3,6 +3,7 @@
 -- as "old"; kept as the temp table changes for update_2 and update_3.
 -- status: new | changed (value or flag differs) | removed.  Values that stay the same are not listed.
 -- Parameters: none.  Units: as in facts; region and indicator names for the preview tables.
+-- @params none
 CREATE TEMP TABLE changes AS
 SELECT coalesce(n.ags, o.ags) AS ags,
        coalesce(n.indicator, o.indicator) AS indicator,

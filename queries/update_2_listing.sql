@@ -1,5 +1,6 @@
 -- Preview of an update: the changes of update_1_changes.sql with region and indicator names, for the page and CLI.
 -- Parameters: none.
+-- @params none
 SELECT c.status, c.ags, coalesce(r.label, c.ags) AS region, c.indicator, coalesce(k.name, c.indicator) AS indicator_name,
        k.unit, c.breakdown, c.category, c.period,
        c.old_value, c.old_flag, c.old_source, c.old_stand, c.new_value, c.new_flag, c.new_source, c.new_stand,

@@ -3,6 +3,7 @@
 -- 5 × the median |Δ| of that series, and more than a floor: 1 (percentage point) for units in %, 10 otherwise,
 -- and 2 % of the previous value.  Only series with at least 3 steps have a usual change to compare with.
 -- Parameters: none (reads the temp table changes of update_1_changes.sql).
+-- @params none
 WITH touched AS (
     SELECT DISTINCT ags, indicator, breakdown, category FROM changes WHERE status IN ('new', 'changed')
 ),

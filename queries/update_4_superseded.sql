@@ -2,6 +2,7 @@
 -- newer Stand stands for the same district, indicator, category and Stichtag (build_1_imported_current.sql), and
 -- the value that counts instead.
 -- Parameters: $import_id = the id the update will get.
+-- @param import_id TEXT = '0001-20260101T000000Z'
 SELECT a.ags, coalesce(r.label, a.ags) AS region, a.indicator, coalesce(k.name, a.indicator) AS indicator_name,
        a.category, a.period, a.value, a.flag, a.source, a.stand, a.source_file,
        f.value AS current_value, f.source AS current_source, f.stand AS current_stand

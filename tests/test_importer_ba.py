@@ -36,7 +36,7 @@ def each_export():
     return pytest.mark.parametrize("name", BA_FILES or absent)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _imported(name: str) -> pd.DataFrame:
     return read_ba_migration(EXPORTS / name)
 

@@ -41,7 +41,7 @@ def each_flat_file():
     return pytest.mark.parametrize("name", FLAT_FILES or absent)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _imported(name: str) -> pd.DataFrame:
     return read_genesis_flat(CASSETTES / name)
 
@@ -470,7 +470,7 @@ def test_unknown_column(tmp_path):
 
 
 def test_not_a_flat_file(tmp_path):
-    err = rejected(write(tmp_path, "tabelle.csv", "GENESIS-Tabelle: 12411-01-01-4\n;;x\n".encode()))
+    err = rejected(write(tmp_path, "tabelle.csv", b"GENESIS-Tabelle: 12411-01-01-4\n;;x\n"))
     assert_names_file_and_line(err, "tabelle.csv", 1)
     assert "Kein GENESIS-Flat-CSV" in err.reason
 

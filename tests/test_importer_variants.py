@@ -10,8 +10,7 @@ import math
 import pandas as pd
 import pytest
 
-from monitoring.importers import ImportRejected, detect_layout, read_file
-from monitoring.importers import declared_csv
+from monitoring.importers import ImportRejected, declared_csv, detect_layout, read_file
 from monitoring.importers.common import parse_time
 from monitoring.mapping import Rule, apply_rules
 

@@ -23,9 +23,9 @@ import pytest
 
 from monitoring import db, own_catalog, templates, updates
 from monitoring import store as data_store
+from monitoring.importers.own_figures import EXAMPLE_NOTE
 from monitoring.provenance import escape_markdown
 from monitoring.settings import settings as installation_settings
-from monitoring.importers.own_figures import EXAMPLE_NOTE
 from tests.conftest import PROJECT_DIR, RAW_DIR
 
 HEADER = "ags;indicator;period;value;flag;source;note"

@@ -31,8 +31,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .common import (QUALITY_MARKS, SPECIAL_VALUES, ImportRejected, german_date_to_iso, observations_frame, parse_cell,
-                     read_text)
+from .common import (
+    QUALITY_MARKS,
+    SPECIAL_VALUES,
+    ImportRejected,
+    german_date_to_iso,
+    observations_frame,
+    parse_cell,
+    read_text,
+)
 
 LAYOUT = "own_figures"
 STATISTIC = "EIGENE"
