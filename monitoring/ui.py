@@ -242,7 +242,7 @@ def indicator_tile(indicator_id: str, category: str = "", *, filters: Filters, l
                  year_from=filters.year_from, year_to=filters.year_to)
     title = label or (meta["short_name"] + (f" ({category})" if category else ""))
     if tile.empty:
-        st.metric(title, "keine Daten", border=True, help=_tile_help(meta, None, region))
+        st.metric(title, "keine Daten", border=True, help=_tile_help(meta, None, region, filters))
         return
     row = tile.iloc[0]
     trend = []
@@ -257,7 +257,7 @@ def indicator_tile(indicator_id: str, category: str = "", *, filters: Filters, l
         delta_description=_delta_description(row, meta),
         border=True,
         chart_data=trend if len(trend) > 1 else None,
-        help=_tile_help(meta, row, region),
+        help=_tile_help(meta, row, region, filters),
     )
 
 
@@ -285,20 +285,22 @@ def _delta_description(row: pd.Series, meta: pd.Series) -> str:
     return " · ".join(parts)
 
 
-def _tile_help(meta: pd.Series, row: pd.Series | None, region: str) -> str:
+def _tile_help(meta: pd.Series, row: pd.Series | None, region: str, filters: Filters) -> str:
+    """The tile's "?" text: definition, concept, level, change since the first value, the Land, the source.
+    Every line is a sentence closed by fmt.sentence (a unit "Pp." is not followed by a second period)."""
     lines = [f"**{meta['name']}**: {meta['definition']}", f"Konzept: {meta['concept']}; Ebene: {meta['level']}."]
-    if region != current_filters().kreis:
+    if region != filters.kreis:
         lines.append(f"Kein Kreiswert: gezeigt wird {region_name(region)}.")
     if row is not None:
         decimals = int(meta["decimals"])
         if pd.notna(row["first_value"]):
             lines.append(f"Seit {fmt.fmt_period(row['first_period'], meta['period_type'])}: "
-                         f"{fmt.fmt_change(row['value'] - row['first_value'], meta['unit'], decimals)}.")
-        if pd.notna(row["land_value"]) and region != current_filters().land:
+                         f"{fmt.fmt_change(row['value'] - row['first_value'], meta['unit'], decimals)}")
+        if pd.notna(row["land_value"]) and region != filters.land:
             lines.append(f"Land: {fmt.fmt_value(row['land_value'], meta['unit'], decimals)} "
-                         f"(Unterschied {fmt.fmt_change(row['value'] - row['land_value'], meta['unit'], decimals)}).")
-        lines.append(f"Quelle: {row['source']}; {row['basis']}.")
-    return "  \n".join(lines)
+                         f"(Unterschied {fmt.fmt_change(row['value'] - row['land_value'], meta['unit'], decimals)})")
+        lines.append(f"Quelle: {row['source']}; {row['basis']}")
+    return "  \n".join(fmt.sentence(line) for line in lines)
 
 
 # Building a Plotly figure costs 50–150 ms (its property validation), more than everything else on a page.
@@ -426,14 +428,26 @@ def numbers_behind(frame: pd.DataFrame, meta: pd.Series, filters: Filters, *, ke
     table = _display_table(frame, meta)
 
     def csv() -> bytes:
-        header = [meta["name"] + f" ({meta['unit']})", meta["definition"], source_line(frame, meta),
-                  filters.describe(), f"Lizenz: {LICENCE}"]
-        return export.csv_bytes(table, header_lines=header)
+        return numbers_csv(frame, meta, filters)
 
     with popover:
         st.dataframe(_german_numbers(table, int(meta["decimals"])), hide_index=True, width=720, key=f"{key}_table")
         st.download_button("CSV herunterladen", csv, file_name=f"{meta['id']}_{filters.kreis}.csv", mime="text/csv",
                            key=f"{key}_csv", icon=":material/download:")
+
+
+def numbers_csv(frame: pd.DataFrame, meta: pd.Series, filters: Filters) -> bytes:
+    """The CSV behind a chart: header lines (name, definition, source, filters, licence), a column "Ebene"
+    (Kreis / Land / Deutschland) and values rounded to the indicator's decimals (one more for own calculations)."""
+    table = _display_table(frame, meta)
+    if "ags" in frame:
+        table = export.with_level(table, frame["ags"].tolist(), after="Region")
+    header = [meta["name"] + f" ({meta['unit']})", meta["definition"], source_line(frame, meta),
+              filters.describe(), f"Lizenz: {LICENCE}"]
+    bases = frame["basis"].fillna("") if "basis" in frame else pd.Series([""] * len(frame))
+    decimals = {"Wert": [export.value_decimals(int(meta["decimals"]), str(b).startswith("eigene Berechnung"))
+                         for b in bases]}
+    return export.csv_bytes(table, header_lines=header, decimals=decimals)
 
 
 def _display_table(frame: pd.DataFrame, meta: pd.Series) -> pd.DataFrame:

@@ -306,7 +306,7 @@ def profile_table(choice: ComparisonChoice) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     header = [f"Profil {filters.kreis_name} ({filters.kreis})", f"Rang und Perzentil unter den Kreisen: {choice.scope_name}",
               filters.describe(), "Quellen: siehe Daten & Methodik; Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0"]
-    st.download_button("Profil als CSV", lambda: export.csv_bytes(_profile_export(profile), header_lines=header),
+    st.download_button("Profil als CSV", lambda: profile_csv(profile, header),
                        file_name=f"profil_{filters.kreis}.csv", mime="text/csv", key="kv_profil_csv",
                        icon=":material/download:")
 
@@ -318,6 +318,15 @@ PROFILE_CSV_COLUMNS = {
     "ranked": "Kreise mit Wert", "percentile": "Perzentil", "first_period": "erster Stichtag im Zeitraum",
     "first_value": "erster Wert", "change": "Veränderung",
 }
+
+
+def profile_csv(profile: pd.DataFrame, header: list[str]) -> bytes:
+    """The profile as CSV, each row's values rounded by its indicator's decimals (percentiles to whole numbers,
+    changes like the values, the rank as it is)."""
+    places = [export.value_decimals(int(d)) for d in profile["decimals"]]
+    decimals = {"Wert": places, "Wert des Landes": places, "erster Wert": places, "Veränderung": places,
+                "Perzentil": 0}
+    return export.csv_bytes(_profile_export(profile), header_lines=header, decimals=decimals)
 
 
 def _profile_export(profile: pd.DataFrame) -> pd.DataFrame:
