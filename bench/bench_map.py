@@ -54,7 +54,7 @@ sys.path.insert(0, str(PROJECT_DIR))
 sys.path.insert(0, str(PROJECT_DIR / "bench"))
 from bench_pages import cell, log, log_mark, ratio, script_times, summarize, versions  # noqa: E402
 
-from tests.browser_support import (  # noqa: E402
+from monitoring.browser_harness import (  # noqa: E402
     VIEWPORT,
     StreamlitServer,
     chart_texts,
@@ -251,7 +251,7 @@ def main_selectbox(page, label: str):
 
 
 def open_main_selectbox(page, label: str, option: str, timeout: float = 30_000):
-    """Main-area variant of tests.browser_support.open_selectbox (the option is returned, not clicked)."""
+    """Main-area variant of monitoring.browser_harness.open_selectbox (the option is returned, not clicked)."""
     return pick_option(page, main_selectbox(page, label), option, timeout)
 
 

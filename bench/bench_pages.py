@@ -42,7 +42,7 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
-from tests.browser_support import (  # noqa: E402
+from monitoring.browser_harness import (  # noqa: E402
     CHROMIUM_PATH,
     VIEWPORT,
     StreamlitServer,

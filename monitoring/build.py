@@ -26,16 +26,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import db, geo, plausibility
+from . import db, geo, plausibility, settings
 from .catalog import CATALOG_FILE, DATA_DIR, load_catalog, load_rules, own_catalog_file
 from .importers import ImportRejected, read_file
-from .mapping import apply_rules
+from .ingest import map_to_facts
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_RAW = Path(os.environ.get("INTEGRATIONSMONITOR_RAW", PROJECT_DIR.parent / "shared" / "data" / "raw"))
+PROJECT_DIR = settings.PROJECT_DIR
+DEFAULT_RAW = settings.RAW_DIR
 IMPORTABLE = {".csv", ".zip"}
-# Region codes the canonical store keeps: Germany, Länder, Kreise (current and former).
-KEPT_CODES = r"^(DG|\d{2}|\d{5})$"
 MANIFEST_FILE = "raw_manifest.json"
 # Raw files monitoring/geo.py reads (besides the importers): district list, the Kreis shapefile (pyshp reads
 # .shp/.shx/.dbf/.cpg), the two boundary GeoJSONs and the BBSR crosswalk.
@@ -77,8 +75,7 @@ def _rel(path: Path) -> str:
 
 
 def canonical_facts(observations: pd.DataFrame) -> pd.DataFrame:
-    facts = apply_rules(observations, load_rules())
-    facts = facts[facts["ags"].str.match(KEPT_CODES)]
+    facts = map_to_facts(observations, load_rules())  # the same mapping an upload goes through (ingest.py)
     facts = facts.sort_values(["indicator", "ags", "breakdown", "category", "period", "source_file"], kind="stable")
     return facts.reset_index(drop=True)
 

@@ -100,6 +100,11 @@ def _load_tables(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
     con.execute(load_sql("load_catalog"))
     con.unregister("catalog_frame")
     con.execute(load_sql("load_facts"), {"path": str(data_dir / "facts.parquet")})
+    warnings = data_dir / "plausibility.parquet"
+    if warnings.exists():
+        con.execute(load_sql("load_plausibility"), {"path": str(warnings)})
+    else:  # a test's copy of data/, or the build checking its own fresh files
+        con.execute(load_sql("load_plausibility_empty"))
     for entry in active_imports(data_dir):
         con.execute(load_sql("load_import_facts"),
                     {"path": str(data_dir / IMPORTS_DIR / entry["facts_file"]), "import_id": entry["id"]})

@@ -91,6 +91,8 @@ def plausibility_warnings(frame: pd.DataFrame, overrides: dict[str, dict] | None
     land_names: Land code ("08") -> name, for the messages of the outlier rule.  The frame is not changed.
     """
     data = _prepared(frame)
+    if data.empty:
+        return pd.DataFrame(columns=WARNING_COLUMNS)
     parts = [_jumps(data, overrides), _out_of_range(data), _outliers(data, overrides, land_names or {})]
     warnings = pd.concat([p for p in parts if not p.empty] or [pd.DataFrame(columns=WARNING_COLUMNS)],
                          ignore_index=True)
@@ -230,7 +232,7 @@ def catalog_overrides(path: Path | None = None) -> dict[str, dict]:
     """indicator id -> its ``plausibility = {…}`` table in indicators.toml / own_indicators.toml (if any)."""
     from . import catalog
 
-    entries = getattr(catalog, "entries", None) or catalog._entries  # public name since the catalogue refactoring
+    entries = catalog.entries
     overrides = {}
     for entry in entries(path or catalog.CATALOG_FILE):
         table = entry.get("plausibility")

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import db, store
+from . import db, plausibility, store
 from .fmt import fmt_number
 from .ingest import Context, conflicts_between_files, empty_facts, import_item, item_name
 from .mapping import FACT_COLUMNS
@@ -187,7 +187,31 @@ def _compare(result: Preview, manifest: dict) -> None:
             params = {"import_id": result.import_id}
             result.superseded = con.execute(db.load_sql("update_4_superseded"), params).df()
             result.effective = int(con.execute(db.load_sql("update_5_counts"), params).fetchone()[0] or 0)
-    result.warnings = pd.concat([result.warnings, _plausibility_warnings(result.changes, jumps)], ignore_index=True)
+            values = con.execute(db.load_sql("build_plausibility_input")).df()
+    result.warnings = pd.concat([result.warnings, _plausibility_warnings(result.changes, jumps),
+                                 _rule_warnings(result.changes, values)], ignore_index=True)
+
+
+# The build's rules that the preview adds to its own jump check (update_3_jumps.sql judges jumps against the
+# district's usual change, which says more about one new value than the build's fixed thresholds).
+PREVIEW_RULES = ("wertebereich", "ausreisser")
+
+
+def _rule_warnings(changes: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """The build's plausibility rules (monitoring/plausibility.py) on the values the import brings or changes."""
+    if changes.empty:
+        return _frame([], WARNING_COLUMNS)
+    touched = changes[changes["status"].isin(["new", "changed"])]
+    if touched.empty:
+        return _frame([], WARNING_COLUMNS)
+    values = values[values["indicator"].isin(touched["indicator"].unique())]
+    found = plausibility.plausibility_warnings(values, plausibility.catalog_overrides())
+    key = ["ags", "indicator", "category", "period"]
+    found = found[found["rule"].isin(PREVIEW_RULES)].merge(touched[key + ["source_file"]].drop_duplicates(key), on=key)
+    rows = [{"file": _file_of(w.source_file), "line": None, "column": "value",
+             "message": f"{plausibility.RULES[w.rule]}: {w.message} ({w.indicator}, {w.ags}). Bitte prüfen."}
+            for w in found.itertuples()]
+    return _frame(rows, WARNING_COLUMNS)
 
 
 def _current_database(data_dir: Path, db_file: Path, tmp: Path) -> Path:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import (
+from monitoring.browser_harness import (
     FIRST_LOAD_TIMEOUT_MS,
     PROJECT_DIR,
     VIEWPORT,

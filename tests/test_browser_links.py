@@ -7,7 +7,7 @@ import urllib.parse
 
 import pytest
 
-from tests.browser_support import (
+from monitoring.browser_harness import (
     PROJECT_DIR,
     VIEWPORT,
     StreamlitServer,

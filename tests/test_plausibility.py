@@ -199,3 +199,25 @@ def test_the_committed_warnings_are_what_the_rules_give_on_the_committed_data(bu
     fresh = plausibility_warnings(values, plausibility.catalog_overrides(), land_names)
     committed = plausibility.read_warnings(PROJECT_DIR / "data")
     pd.testing.assert_frame_equal(fresh, committed, check_dtype=False)
+
+
+def test_the_import_preview_reports_the_build_rules_for_the_values_it_brings():
+    """updates._rule_warnings: a new value far outside its Land's districts is reported, an unchanged one is not."""
+    from monitoring import updates
+
+    districts = [f"08{n:03d}" for n in range(111, 131)]
+    values = pd.DataFrame({"ags": districts, "indicator": "auslaenderanteil", "breakdown": "", "category": "",
+                           "period": "2024-12-31", "year": 2024, "value": [10.0 + n % 5 for n in range(20)],
+                           "unit": "%"})
+    values.loc[values["ags"] == "08111", "value"] = 80.0
+    changes = pd.DataFrame({"status": ["new", "new"], "ags": ["08111", "08112"], "indicator": "auslaenderanteil",
+                            "category": "", "period": "2024-12-31", "source_file": ["neu.csv", "neu.csv"]})
+    warnings = updates._rule_warnings(changes, values)
+    assert len(warnings) == 1 and "08111" in warnings["message"].iloc[0]
+    assert warnings["file"].iloc[0] == "neu.csv" and "Bitte prüfen" in warnings["message"].iloc[0]
+    assert updates._rule_warnings(changes.assign(status="removed"), values).empty
+
+
+def test_no_values_no_warnings():
+    empty = pd.DataFrame(columns=["ags", "indicator", "category", "period", "year", "value", "unit"])
+    assert plausibility_warnings(empty).empty

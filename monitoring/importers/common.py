@@ -14,25 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-# The official special values (Zeichenerklärung of the Statistische Ämter and the BA).  A cell holding
-# one of them becomes value NULL with the symbol as flag: never 0, never dropped.
-SPECIAL_VALUES: dict[str, str] = {
-    "-": "nichts vorhanden",
-    ".": "Zahlenwert unbekannt oder geheim zu halten",
-    "x": "Tabellenfach gesperrt, weil Aussage nicht sinnvoll",
-    "/": "keine Angabe, da Zahlenwert nicht sicher genug",
-    "...": "Angabe fällt später an",
-    "()": "Aussagewert eingeschränkt",
-    "*": "anonymisiert (Statistik der BA)",
-}
-# Quality marks that travel with a value which is still usable.
-QUALITY_MARKS: dict[str, str] = {
-    "e": "endgültiger Wert",  # GENESIS value_q (as pystatis documents it); the Zensus 2022 marks every value so
-    "s": "geschätzter Wert",
-    "()": "Aussagewert eingeschränkt, da der Wert statistisch relativ unsicher ist",
-    "p": "vorläufig",
-    "r": "berichtigt",
-}
+from ..fmt import FLAG_MEANINGS
+
+# The official special values (Zeichenerklärung of the Statistische Ämter and the BA).  A cell holding one of them
+# becomes value NULL with the symbol as flag: never 0, never dropped.  Quality marks travel with a value that is
+# still usable.  The meanings are kept once, in fmt.FLAG_MEANINGS, so a message and a chart say the same words.
+SPECIAL_VALUES: dict[str, str] = {symbol: FLAG_MEANINGS[symbol] for symbol in ("-", ".", "x", "/", "...", "()", "*")}
+QUALITY_MARKS: dict[str, str] = {symbol: FLAG_MEANINGS[symbol] for symbol in ("e", "s", "()", "p", "r")}
 
 OBS_COLUMNS = [
     "source_file",  # file name as given (zip member as zip!member)

@@ -1,8 +1,10 @@
 """Helpers for driving the dashboard in a real browser: a Streamlit server as a subprocess, Debian's Chromium through
 Playwright, and waits that end when Streamlit is idle and the Plotly charts are drawn.
 
-Used by tests/test_browser.py and bench/bench_pages.py.  Learned from ../shared/bench-baseline (common.py: server
-start and health check, Chromium flags; rerun_latency.py: "quiet" waits, typing into the searchable selectbox).
+Used by the browser tests (tests/test_browser*.py) and the benchmarks (bench/); not by the dashboard itself: it
+imports no browser library (Playwright is a test dependency the caller passes in).  Learned from
+../shared/bench-baseline (common.py: server start and health check, Chromium flags; rerun_latency.py: "quiet"
+waits, typing into the searchable selectbox).
 
 How "idle" is detected (Streamlit 1.67): the app root `[data-testid="stApp"]` carries `data-test-script-state`
 (initial / running / rerunRequested / stopRequested / notRunning / compilationError) and
