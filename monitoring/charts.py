@@ -282,7 +282,7 @@ def _value_text(value, flag, unit: str, decimals: int) -> str:
 
 def time_series_figure(
     df: pd.DataFrame, *, title: str, unit: str, decimals: int, source_line: str, focus_ags: str | None,
-    period_type: str, scale: str = "auto",
+    period_type: str, scale: str = "auto", flagged: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Lines over time, one per region (ags) in the order of first appearance.
 
@@ -292,6 +292,8 @@ def time_series_figure(
     scale: "absolute", "index" (each region's value in the first year with a value for all regions = 100) or "auto":
     an index for a count (unit in COUNT_UNITS) whose regions differ more than INDEX_RATIO-fold in size.
     A line never bridges a missing period (see ``_with_missing_periods``).
+    flagged: values the plausibility rules flag (ags, period, message): each gets a red ring around its point,
+    with the message in its hover (``_add_flag_marks``).
     """
     data = _series_frame(df)
     regions = list(dict.fromkeys(data["ags"]))
@@ -301,6 +303,7 @@ def time_series_figure(
     text_unit = plain_text(unit)
     step = _regular_step(data)
     fig = go.Figure()
+    shown = []
     for ags in regions:
         rows = data[data["ags"] == ags].copy()
         rows["hover"] = [_series_hover(r, text_unit, decimals, period_type) for r in rows.itertuples(index=False)]
@@ -309,6 +312,9 @@ def time_series_figure(
             rows["value"] = rows["value"] / base * 100 if base else np.nan
             rows["hover"] = [h if pd.isna(v) else _index_hover(h, v) for h, v in zip(rows["hover"], rows["value"])]
         fig.add_trace(_series_trace(_with_missing_periods(rows, step), styles[ags], ags))
+        shown.append(rows)
+    if flagged is not None and not flagged.empty:
+        _add_flag_marks(fig, pd.concat(shown), flagged)
     gaps = data[data["value"].isna()]
     if not gaps.empty:
         _add_gap_strip(fig, gaps, styles, text_unit, decimals, period_type)
@@ -481,6 +487,25 @@ def _add_gap_strip(fig, gaps: pd.DataFrame, styles: dict, unit: str, decimals: i
         xaxis={"anchor": "y2"},
         hoversubplots="axis",
     )
+
+
+FLAG_MARK_NAME = "auffälliger Wert (Plausibilitätsprüfung)"
+
+
+def _add_flag_marks(fig: go.Figure, shown: pd.DataFrame, flagged: pd.DataFrame) -> None:
+    """A red ring around every value the plausibility rules flag, in one legend entry; the hover gives the
+    rule's message (plain text).  Values not on the chart (another region, a gap) get no mark."""
+    marks = flagged.assign(ags=flagged["ags"].astype(str), period=pd.to_datetime(flagged["period"]))
+    hits = shown[shown["value"].notna()].merge(marks[["ags", "period", "message"]], on=["ags", "period"])
+    if hits.empty:
+        return
+    hover = [f"{name}: auffälliger Wert<br>{'<br>'.join(_wrap(plain_text(message), 60))}"
+             for name, message in zip(hits["name"], hits["message"])]
+    fig.add_trace(go.Scatter(
+        x=hits["period"], y=hits["value"].astype(float), mode="markers", name=FLAG_MARK_NAME, zorder=4,
+        marker={"symbol": "circle-open", "size": 20, "color": VERMILLION, "line": {"width": 3}},
+        customdata=hover, hovertemplate=_HOVER,
+    ))
 
 
 def _add_breaks(fig: go.Figure, data: pd.DataFrame) -> None:

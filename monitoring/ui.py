@@ -11,10 +11,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from . import charts, export, fmt, url_params
+from . import charts, export, fmt, tiles, url_params
 from .catalog import load_catalog, load_fields
 from .db import run_query
-from .provenance import LICENCE, fmt_stand, source_line
+from .plausibility import read_warnings
+from .provenance import LICENCE, escape_markdown, fmt_stand, source_line
 from .settings import settings as installation_settings
 
 FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
@@ -52,6 +53,34 @@ def _indicator_rows() -> dict[str, pd.Series]:
 
 def indicator(indicator_id: str) -> pd.Series:
     return _indicator_rows()[indicator_id]
+
+
+def _iso(period) -> str:
+    return pd.Timestamp(period).strftime("%Y-%m-%d")
+
+
+@st.cache_resource(show_spinner=False)
+def _plausibility_flags() -> dict[tuple[str, str, str], dict[str, str]]:
+    """(ags, indicator, category) -> {ISO period: message} of the values the plausibility rules flag (read once:
+    data/plausibility.parquet, written by the build)."""
+    flags: dict[tuple[str, str, str], dict[str, str]] = {}
+    for row in read_warnings().itertuples(index=False):
+        messages = flags.setdefault((str(row.ags), str(row.indicator), str(row.category or "")), {})
+        period = _iso(row.period)
+        messages[period] = f"{messages[period]} {row.message}" if period in messages else str(row.message)
+    return flags
+
+
+def flagged_periods(ags: str, indicator_id: str, category: str = "") -> dict[str, str]:
+    """ISO period -> the plausibility message, for one series."""
+    return _plausibility_flags().get((ags, indicator_id, category), {})
+
+
+def flagged_frame(regions, indicator_id: str, category: str = "") -> pd.DataFrame:
+    """The flagged values of several regions' series (ags, period, message), for the chart's marks."""
+    rows = [(ags, period, message) for ags in regions
+            for period, message in flagged_periods(ags, indicator_id, category).items()]
+    return pd.DataFrame(rows, columns=["ags", "period", "message"])
 
 
 # ── shared filters ───────────────────────────────────────────────────────────────────────────────
@@ -204,11 +233,6 @@ def page_header(field: dict) -> None:
     st.write(field["intro"])
 
 
-def data_note(field: dict) -> None:
-    if field.get("data_note"):
-        st.info(field["data_note"], icon=":material/info:")
-
-
 def own_figures(field: dict) -> None:
     if not field.get("own_figures"):
         return
@@ -222,42 +246,74 @@ def _split_tile(spec: str) -> tuple[str, str]:
 
 
 def key_figures(field: dict) -> None:
-    """One tile per key indicator: latest value, change, difference to the Land, a small trend."""
+    """One tile per key indicator: latest value, change, difference to the Land, its level and age.  The tiles'
+    figures are read first, so each tile knows the newest data of the page ("Stand 2016" on an old one)."""
     if not field["tiles"]:
         return
     filters = current_filters()
-    columns = st.columns(len(field["tiles"]))
-    for column, spec in zip(columns, field["tiles"]):
+    data = [tile_data(*_split_tile(spec), filters=filters) for spec in field["tiles"]]
+    newest = max((d.figures.year for d in data if d.figures is not None), default=None)
+    for column, item in zip(st.columns(len(data)), data):
         with column:
-            indicator_tile(*_split_tile(spec), filters=filters)
+            show_tile(item, filters=filters, newest_year=newest)
+
+
+@dataclass(frozen=True)
+class TileData:
+    meta: pd.Series
+    category: str
+    region: str
+    figures: tiles.TileFigures | None
+    trend: tuple[float, ...]  # the region's values without gaps and without flagged values, oldest first
+
+
+def tile_region(meta: pd.Series, filters: Filters) -> str:
+    """The region a tile shows: the district, or the Land / Germany for an indicator of that level."""
+    return filters.kreis if meta["level"] == "Kreis" else (filters.land if meta["level"] == "Land" else "DG")
+
+
+def tile_data(indicator_id: str, category: str = "", *, filters: Filters) -> TileData:
+    meta = indicator(indicator_id)
+    region = tile_region(meta, filters)
+    series = query("series", indicator=indicator_id, regions=tuple(dict.fromkeys((region, filters.land))),
+                   category=category, year_from=filters.year_from, year_to=filters.year_to)
+    flagged = flagged_periods(region, indicator_id, category)
+    figures = tiles.tile_figures(series, region, filters.land, flagged)
+    own = series[(series["ags"] == region) & series["value"].notna()]
+    trend = tuple(v for p, v in zip(own["period"], own["value"]) if _iso(p) not in flagged)
+    return TileData(meta, category, region, figures, trend)
 
 
 def indicator_tile(indicator_id: str, category: str = "", *, filters: Filters, label: str | None = None,
-                   sparkline: bool = False) -> None:
-    """A key figure as st.metric.  The small trend line (the Überblick's tiles) is optional: it loads a second
-    chart library in the browser, which a Handlungsfeld page with its own time series does not need."""
-    meta = indicator(indicator_id)
-    region = filters.kreis if meta["level"] == "Kreis" else (filters.land if meta["level"] == "Land" else "DG")
-    tile = query("tile", indicator=indicator_id, ags=region, land=filters.land, category=category,
-                 year_from=filters.year_from, year_to=filters.year_to)
+                   sparkline: bool = False, newest_year: int | None = None) -> None:
+    """A key figure as st.metric (see show_tile)."""
+    show_tile(tile_data(indicator_id, category, filters=filters), filters=filters, label=label, sparkline=sparkline,
+              newest_year=newest_year)
+
+
+def show_tile(data: TileData, *, filters: Filters, label: str | None = None, sparkline: bool = False,
+              newest_year: int | None = None, badge: str | None = None) -> None:
+    """A key figure as st.metric.  The label names the level when the value is not the district's ("· Land BW")
+    and the year when it is more than three years older than the page's newest data ("· Stand 2016").  The small
+    trend line (the Überblick's tiles) is optional: it loads a second chart library in the browser, which a
+    Handlungsfeld page with its own time series does not need."""
+    meta, category, region, figures = data.meta, data.category, data.region, data.figures
     title = label or (meta["short_name"] + (f" ({category})" if category else ""))
-    if tile.empty:
-        st.metric(title, "keine Daten", border=True, help=_tile_help(meta, None, region, filters))
+    badge = tiles.level_badge(region, filters.kreis) if badge is None else badge
+    if figures is None:
+        st.metric(tiles.tile_label(title, badge), "keine Daten", border=True,
+                  help=_tile_help(meta, None, region, filters))
         return
-    row = tile.iloc[0]
-    trend = []
-    if sparkline:
-        trend = query("series", indicator=indicator_id, regions=(region,), category=category,
-                      year_from=filters.year_from, year_to=filters.year_to)["value"].dropna().tolist()
+    trend = list(data.trend) if sparkline else []
     st.metric(
-        title,
-        _tile_value(row["value"], meta),
-        delta=_delta_text(row, meta),
+        tiles.tile_label(title, badge, tiles.stale_label(figures.year, newest_year)),
+        _tile_value(figures.value, meta),
+        delta=_delta_text(figures, meta),
         delta_color=DIRECTION_TO_DELTA_COLOR[meta["direction"]],
-        delta_description=_delta_description(row, meta),
+        delta_description=_delta_description(figures, meta),
         border=True,
         chart_data=trend if len(trend) > 1 else None,
-        help=_tile_help(meta, row, region, filters),
+        help=_tile_help(meta, figures.row(), region, filters),
     )
 
 
@@ -268,21 +324,19 @@ def _tile_value(value: float, meta: pd.Series) -> str:
     return fmt.fmt_value(value, meta["unit"], int(meta["decimals"]))
 
 
-def _delta_text(row: pd.Series, meta: pd.Series) -> str | None:
-    if pd.isna(row["previous_value"]):
+def _delta_text(figures: tiles.TileFigures, meta: pd.Series) -> str | None:
+    if figures.previous_value is None:
         return None
-    return fmt.fmt_change(row["value"] - row["previous_value"], meta["unit"], int(meta["decimals"]))
+    return fmt.fmt_change(figures.value - figures.previous_value, meta["unit"], int(meta["decimals"]))
 
 
-def _delta_description(row: pd.Series, meta: pd.Series) -> str:
-    """'2016 ggü. 2015 · Land 9,1 %': the Stichtag, what the change compares with, the Land's value."""
-    period_type = meta["period_type"]
-    parts = [fmt.fmt_period(row["period"], period_type)]
-    if pd.notna(row["previous_value"]):
-        parts[0] += f" ggü. {fmt.fmt_period(row['previous_period'], period_type)}"
-    if pd.notna(row["land_value"]) and meta["level"] == "Kreis":
-        parts.append(f"Land {fmt.fmt_value(row['land_value'], meta['unit'], int(meta['decimals']))}")
-    return " · ".join(parts)
+def _delta_description(figures: tiles.TileFigures, meta: pd.Series) -> str:
+    """'2023 ggü. 2020, Jahre dazwischen fehlen · Land 9,6 %': the Stichtag, what the change compares with (and
+    whether years are missing or the series breaks in between), the Land's value."""
+    land = ""
+    if figures.land_value is not None and meta["level"] == "Kreis":
+        land = f"Land {fmt.fmt_value(figures.land_value, meta['unit'], int(meta['decimals']))}"
+    return tiles.delta_description(figures, meta["period_type"], land_text=land)
 
 
 def _tile_help(meta: pd.Series, row: pd.Series | None, region: str, filters: Filters) -> str:
@@ -321,14 +375,28 @@ def _trend_view(indicator_id: str, category: str, regions: tuple[str, ...], year
     meta = indicator(indicator_id)
     frame = query("series", indicator=indicator_id, regions=regions, category=category,
                   year_from=year_from, year_to=year_to)
-    title = f"{meta['name']} ({meta['unit']}), {year_from}–{year_to}"
+    title = f"{meta['name']} ({meta['unit']}){_level_suffix(frame, regions[0])}, {year_from}–{year_to}"
     if frame.empty:
         return ChartView(frame, None, title)
     figure = charts.time_series_figure(
         frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source_line(frame, meta),
         focus_ags=regions[0], period_type=meta["period_type"],
+        flagged=flagged_frame(regions, indicator_id, category),
     )
     return ChartView(frame, figure, title)
+
+
+def _level_suffix(frame: pd.DataFrame, kreis: str) -> str:
+    """" – kein Kreiswert: Landeswert Baden-Württemberg und Bundeswert" for a chart without a value of the chosen
+    district, so the title says whose values it shows; "" otherwise."""
+    valued = frame[frame["value"].notna()] if "value" in frame else frame
+    if valued.empty or (valued["ags"] == kreis).any():
+        return ""
+    codes = set(valued["ags"])
+    levels = [level for level, present in (("land", any(len(a) == 2 for a in codes)), ("de", "DG" in codes)) if present]
+    lands = [a for a in codes if len(a) == 2]
+    text = tiles.level_title(levels, region_name(lands[0]) if lands else "")
+    return f" – kein Kreiswert: {text}" if text else ""
 
 
 @st.cache_resource(**VIEW_CACHE)
@@ -339,7 +407,7 @@ def _breakdown_view(indicator_id: str, breakdown: str, regions: tuple[str, ...],
         return ChartView(frame, None, "")
     period = fmt.fmt_period(frame["period"].iloc[0], meta["period_type"])
     by = "" if f"nach {breakdown}" in meta["name"] else f" nach {breakdown}"
-    title = f"{meta['name']}{by} ({meta['unit']}), {period}"
+    title = f"{meta['name']}{by} ({meta['unit']}){_level_suffix(frame, regions[0])}, {period}"
     figure = charts.breakdown_figure(frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
                                      source_line=source_line(frame, meta), focus_name=focus_name)
     return ChartView(frame, figure, title)
@@ -487,6 +555,7 @@ def handlungsfeld_page(name: str) -> None:
     """The screen of every Handlungsfeld, top to bottom; what it shows comes from data/handlungsfelder.toml."""
     field = fields()[name]
     page_header(field)
+    district_age(field)
     key_figures(field)
     for indicator_id in field["trends"]:
         trend_card(indicator_id)
@@ -494,25 +563,103 @@ def handlungsfeld_page(name: str) -> None:
         breakdown_card(indicator_id, breakdown)
     if field["ranking"]:
         ranking_card(field["ranking"])
+    district_figures_section(field)
     data_note(field)
     own_figures(field)
 
 
+OWN_SECTION = "Eigene und veröffentlichte Zahlen des Kreises"
+OWN_KIND_LABELS = {"eigene Angabe": "eigene Angabe des Kreises", "veröffentlicht vom Kreis": "veröffentlicht vom Kreis"}
+
+
+def field_district_figures(field: dict, kreis: str) -> pd.DataFrame:
+    """The field's indicators with values for the district (queries/field_district_figures.sql)."""
+    return query("field_district_figures", ags=kreis, handlungsfeld=field["name"])
+
+
+def own_district_figures(field: dict, kreis: str) -> pd.DataFrame:
+    """The district's own and published figures of the field that the page does not show already."""
+    shown = {_split_tile(spec)[0] for spec in field["tiles"]} | set(field["trends"])
+    figures = field_district_figures(field, kreis)
+    return figures[(figures["own_kind"] != "") & ~figures["indicator"].isin(shown)]
+
+
+def district_age(field: dict) -> None:
+    """How old the newest district figure of the field is ("Neueste Kreisdaten: 2023")."""
+    filters = current_filters()
+    figures = field_district_figures(field, filters.kreis)
+    if figures.empty:
+        st.caption(f"Für {filters.kreis_name} liegen in diesem Handlungsfeld keine Kreisdaten vor; Werte des Landes "
+                   "oder des Bundes sind als solche gekennzeichnet.")
+    else:
+        st.caption(f"Neueste Kreisdaten: {int(figures['last_year'].max())}")
+
+
+def district_figures_section(field: dict) -> None:
+    """Figures the district supplied itself (imported through "Daten aktualisieren") or published, as time series."""
+    filters = current_filters()
+    figures = own_district_figures(field, filters.kreis)
+    if figures.empty:
+        return
+    st.subheader(OWN_SECTION)
+    st.caption("Zahlen, die der Kreis selbst veröffentlicht oder über „Daten aktualisieren“ eingespielt hat: keine "
+               "amtliche Statistik und meist nicht zwischen Kreisen vergleichbar.")
+    for row in figures.itertuples(index=False):
+        st.markdown(f"**{escape_markdown(row.name)}** · {OWN_KIND_LABELS.get(row.own_kind, row.own_kind)}")
+        trend_card(row.indicator)
+
+
+def data_note(field: dict) -> None:
+    """The field's note on its data; where the district has figures of its own, the note says so instead of
+    claiming the page shows only Land and Bund values."""
+    note = field.get("data_note") or ""
+    filters = current_filters()
+    if note and not own_district_figures(field, filters.kreis).empty:
+        note = note.replace(LAND_ONLY_SENTENCE, "").rstrip() + (
+            f" Für {filters.kreis_name} gibt es Zahlen des Kreises selbst: siehe „{OWN_SECTION}“.")
+    if note:
+        st.info(note, icon=":material/info:")
+
+
+# A data note's sentence that is no longer true once the district has figures of its own.
+LAND_ONLY_SENTENCE = "Die Werte hier sind Landes- bzw. Bundeswerte."
+
+
 def overview_tiles(per_row: int = 4) -> None:
-    """One tile per Handlungsfeld: its headline indicator, or a note that the district has to supply the data."""
+    """One tile per Handlungsfeld: its headline indicator, or rather the district's own or published figure when
+    the headline is not a district value; else a note that the district has to supply the data."""
     filters = current_filters()
     items = list(fields().values())
+    chosen = {field["name"]: _overview_choice(field, filters) for field in items}
+    newest = max((data.figures.year for data, _ in chosen.values() if data is not None and data.figures is not None),
+                 default=None)
     for start in range(0, len(items), per_row):
         for column, field in zip(st.columns(per_row), items[start:start + per_row]):
             with column:
-                if field["headline"]:
-                    indicator_tile(field["headline"], filters=filters, sparkline=True,
-                                   label=f"{field['name']}: {indicator(field['headline'])['short_name']}")
+                data, badge = chosen[field["name"]]
+                if data is not None:
+                    short = data.meta["short_name"].split(" (")[0]
+                    show_tile(data, filters=filters, sparkline=True, newest_year=newest, badge=badge,
+                              label=f"{field['name']}: {short}")
                 else:
                     # no official district data: say so in the label (a long value would be cut off)
                     st.metric(f"{field['name']}: keine amtlichen Kreisdaten", "–", border=True,
                               help=field["data_note"])
                 st.page_link(f"pages/{field['slug']}.py", label=f"Zu {field['name']}", icon=":material/arrow_forward:")
+
+
+def _overview_choice(field: dict, filters: Filters) -> tuple[TileData | None, str | None]:
+    """The Überblick's tile of a field and its badge (None: the level's badge)."""
+    headline = field["headline"]
+    if headline and indicator(headline)["level"] == "Kreis":
+        return tile_data(headline, filters=filters), None
+    own = own_district_figures(field, filters.kreis)
+    if not own.empty:
+        row = own.iloc[0]
+        data = tile_data(row["indicator"], filters=filters)
+        if data.figures is not None:
+            return data, OWN_KIND_LABELS.get(row["own_kind"], row["own_kind"])
+    return (tile_data(headline, filters=filters), None) if headline else (None, None)
 
 
 # ── Daten & Methodik ─────────────────────────────────────────────────────────────────────────────

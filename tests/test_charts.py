@@ -383,3 +383,14 @@ def test_ranking_ties_share_a_rank_and_a_given_rank_is_kept():
     given = df.assign(rank=[2, 2, 4], ranked=[40, 40, 40])
     focus = [t for t in _ranking(given, focus_ags="08003", reference_value=None).data if t.name == "C"][0]
     assert focus.customdata[0].endswith("Rang 4 von 40")
+
+
+def test_flagged_values_get_a_mark_with_the_message_in_its_hover():
+    flagged = pd.DataFrame({"ags": ["08216", "08216"], "period": ["2022-12-31", "2020-12-31"],
+                            "message": ["Sprung von 11,5 % auf 12,0 % <b>", "Lücke: kein Mark"]})
+    fig = _time_series(flagged=flagged)
+    marks = [t for t in fig.data if t.name == charts.FLAG_MARK_NAME]
+    assert len(marks) == 1 and len(marks[0].x) == 1  # the gap of 2020 has no point to mark
+    assert marks[0].y[0] == pytest.approx(11.5) and "Sprung von 11,5 %" in marks[0].customdata[0]
+    assert "&lt;b&gt;" in marks[0].customdata[0]  # the message is plain text
+    assert not [t for t in _time_series().data if t.name == charts.FLAG_MARK_NAME]

@@ -8,6 +8,7 @@ import pandas as pd
 
 from monitoring import ui
 from monitoring import ui_kreisvergleich as kv
+from tests.test_pages import plotly_specs, run_page
 
 FILTERS = ui.Filters("08216", "Rastatt", "08", "Baden-Württemberg", ("08", "DG"), 1995, 2025)
 
@@ -56,3 +57,112 @@ def test_profile_csv_rounds_by_the_indicator_decimals():
     })
     text = kv.profile_csv(profile, ["Profil"]).decode("utf-8-sig")
     assert ";9,3;9,6;5;44;12;" in text and text.rstrip().endswith("12,8;-3,6")
+
+
+# --- 2. the level is named visibly ------------------------------------------------------------------------------
+
+
+def test_land_values_carry_a_level_badge_and_the_overview_prefers_the_district_s_figure():
+    sprache = run_page("pages/sprache.py", "08216")
+    labels = [m.label for m in sprache.metric]
+    assert labels and all(label.endswith(("· Land BW", "· Land BW · Stand 2016")) for label in labels), labels
+    titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(sprache)]
+    assert any("kein Kreiswert: Landeswert Baden-Württemberg" in t for t in titles if "intensivem" in t), titles
+    overview = run_page("pages/ueberblick.py", "08216")
+    tile = next(m for m in overview.metric if m.label.startswith("Sprache"))
+    # Rastatt's own published share (2021: 63,2 %) instead of Baden-Württemberg's 33,0 %
+    assert tile.value == "63,2 %" and "Mehrsprachige Kinder" in tile.label and "veröffentlicht vom Kreis" in tile.label
+    assert "Land BW" not in " ".join(m.label for m in overview.metric)  # every other headline is a district value
+
+
+def test_level_badge_and_title():
+    from monitoring import tiles
+
+    assert tiles.level_badge("08216", "08216") == ""
+    assert tiles.level_badge("08", "08216") == "Land BW" and tiles.level_badge("DG", "08216") == "Deutschland"
+    assert tiles.level_title(["land", "de"], "Bayern") == "Landeswert Bayern und Bundeswert"
+
+
+# --- 3. own and published district figures on their field's page -------------------------------------------------
+
+
+def test_sprache_page_shows_rastatt_s_published_figure_and_no_longer_says_there_is_none():
+    at = run_page("pages/sprache.py", "08216")
+    assert [s.value for s in at.subheader] == [ui.OWN_SECTION]
+    own = next(spec for spec in plotly_specs(at) if "Mehrsprachige" in spec["layout"]["title"]["text"])
+    rastatt = next(t for t in own["data"] if t.get("name") == "Rastatt")
+    hover = " ".join(str(h) for h in rastatt["customdata"])
+    assert "Rastatt: 48,7 %" in hover and "Rastatt: 63,2 %" in hover
+    note = " ".join(i.value for i in at.info)
+    assert ui.LAND_ONLY_SENTENCE not in note and "Zahlen des Kreises selbst" in note
+    assert any("veröffentlicht vom Kreis" in md.value for md in at.markdown)
+
+
+def test_district_without_own_figures_has_no_own_section():
+    at = run_page("pages/sprache.py", "08117")  # Göppingen publishes none in the dataset
+    assert ui.OWN_SECTION not in [s.value for s in at.subheader]
+    assert ui.LAND_ONLY_SENTENCE in " ".join(i.value for i in at.info)
+
+
+# --- 4. age ---------------------------------------------------------------------------------------------------
+
+
+def test_old_tiles_say_stand_and_each_field_page_says_how_old_its_district_data_is():
+    at = run_page("pages/arbeit.py", "08216")
+    sgb2 = next(m for m in at.metric if m.label.startswith("Ausländeranteil SGB II"))
+    assert sgb2.label.endswith("· Stand 2016")
+    assert not next(m for m in at.metric if m.label.startswith("Arbeitslosenquote")).label.endswith("2016")
+    assert "Neueste Kreisdaten: 2024" in [c.value for c in at.caption]
+    assert _stale_labels() == ("", "Stand 2016")
+
+
+def _stale_labels():
+    from monitoring import tiles
+
+    return tiles.stale_label(2021, 2024), tiles.stale_label(2016, 2024)
+
+
+# --- 5. the tile's change across gaps and breaks ----------------------------------------------------------------
+
+
+def _series(years, values, basis=None, breaks=()):
+    return pd.DataFrame({"ags": "08216", "period": [f"{y}-12-31" for y in years], "year": years, "value": values,
+                         "basis": basis or ["A"] * len(years), "is_break": [y in breaks for y in years],
+                         "source": "x"})
+
+
+def test_tile_change_says_when_years_are_missing_or_the_series_breaks():
+    from monitoring import tiles
+
+    gap = tiles.tile_figures(_series([2014, 2015, 2016, 2019, 2020, 2023], [1, 2, 3, 4, 8.7, 9.3]), "08216", "08")
+    assert gap.previous_period == "2020-12-31" and gap.missing_years and not gap.series_break
+    assert tiles.delta_description(gap, "Jahr") == "2023 ggü. 2020, Jahre dazwischen fehlen"
+    zensus = tiles.tile_figures(_series([2011, 2022], [1.0, 2.0]), "08216", "08")  # a regular step of 11 years
+    assert not zensus.missing_years
+    broken = tiles.tile_figures(_series([2019, 2020, 2021], [1.0, 2.0, 3.0], basis=["A", "A", "B"]), "08216", "08")
+    assert broken.series_break and "Bruch in der Reihe" in tiles.delta_description(broken, "Stichtag")
+    at = run_page("pages/zusammenleben.py", "08216")
+    schutz = next(m.proto for m in at.metric if m.label.startswith("Schutzsuchende"))
+    assert "ggü. 31.12.2020, Jahre dazwischen fehlen · Bruch in der Reihe" in schutz.delta_description
+
+
+# --- 8. plausibility marks ----------------------------------------------------------------------------------------
+
+
+def test_flagged_values_are_left_out_of_the_tile_change():
+    from monitoring import tiles
+
+    figures = tiles.tile_figures(_series([2019, 2020, 2021], [10.0, 11.0, 30.0]), "08216", "08",
+                                 flagged=["2021-12-31"])
+    assert figures.value == 11.0 and figures.previous_value == 10.0
+
+
+def test_implausible_values_are_marked_on_the_chart_and_left_out_of_the_sparkline():
+    at = run_page("pages/bevoelkerung.py", "08216")
+    share = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"].startswith("Ausländeranteil (%)"))
+    marks = [t for t in share["data"] if t.get("name") == "auffälliger Wert (Plausibilitätsprüfung)"]
+    assert len(marks) == 1 and str(marks[0]["x"][0]).startswith("1995")
+    assert "Sprung von 25,9 %" in marks[0]["customdata"][0]
+    overview = run_page("pages/ueberblick.py", "08216")
+    spark = next(m.proto for m in overview.metric if m.label.startswith("Bevölkerung")).chart_data
+    assert spark and max(spark) < 20  # 25,9 % in 1995 is flagged (jump to 8,7 % in 2000)
