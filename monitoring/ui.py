@@ -422,7 +422,7 @@ def _ranking_view(indicator_id: str, land: str, land_name: str, kreis: str, krei
         return ChartView(frame, None, "")
     period = frame["period"].iloc[0]
     title = (f"{meta['name']} ({meta['unit']}): Kreise in {land_name}, {fmt.fmt_period(period, meta['period_type'])}"
-             f" – {kreis_name}: {rank_text(frame, kreis)}")
+             f" – {kreis_name}: {rank_text(frame, kreis, meta['direction'])}")
     figure = charts.ranking_figure(
         frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
         source_line=source_line(frame.dropna(subset=["value"]), meta), focus_ags=kreis, highlight_ags=highlight,
@@ -431,12 +431,18 @@ def _ranking_view(indicator_id: str, land: str, land_name: str, kreis: str, krei
     return ChartView(frame, figure, title)
 
 
-def rank_text(frame: pd.DataFrame, ags: str) -> str:
-    """"Rang 12 von 44" for a district of a ranked frame (queries/comparison_values.sql), or "ohne Wert"."""
+# Which end of a ranking is rank 1 and whether it is the better end (queries/comparison_values.sql, profile.sql).
+RANK_ORDER = {"higher_better": "1 = höchster Wert = günstigster", "lower_better": "1 = niedrigster Wert = günstigster",
+              "neutral": "nach Höhe (1 = höchster Wert), ohne Wertung"}
+
+
+def rank_text(frame: pd.DataFrame, ags: str, direction: str = "neutral") -> str:
+    """"Rang 5 von 44, 1 = niedrigster Wert = günstigster" for a district of a ranked frame
+    (queries/comparison_values.sql ranks by the indicator's direction), or "ohne Wert"."""
     own = frame[frame["ags"] == ags]
     if own.empty or pd.isna(own["rank"].iloc[0]):
         return "ohne Wert"
-    return f"Rang {int(own['rank'].iloc[0])} von {int(own['ranked'].iloc[0])}"
+    return f"Rang {int(own['rank'].iloc[0])} von {int(own['ranked'].iloc[0])}, {RANK_ORDER.get(direction, RANK_ORDER['neutral'])}"
 
 
 def region_value_at(indicator_id: str, region: str, period) -> float | None:

@@ -28,6 +28,7 @@ from .ui import (
     source_line,
 )
 
+RANK_ENDS = {"lower_better": "1 = niedrigster", "higher_better": "1 = höchster", "neutral": "1 = höchster, ohne Wertung"}
 SCOPES = {"land": "Land des Kreises", "DG": "Deutschland (alle 400 Kreise)"}
 METHODS = {"quantile": "Quantile (gleich viele Kreise je Klasse)", "equal": "gleiche Abstände"}
 # URL value -> tab label, in the order of the tabs
@@ -179,7 +180,7 @@ def _comparison_ranking_view(choice: ComparisonChoice, kreis: str, kreis_name: s
     when = f", {fmt.fmt_period(period, meta['period_type'])}" if period is not None else ""
     excerpt = " (Ausschnitt: Spitze, Ende und Umfeld)" if len(shown) < len(values) else ""
     title = (f"Rangfolge {meta['name']} ({meta['unit']}), {choice.scope_name}{when}{excerpt} – "
-             f"{kreis_name}: {rank_text(values, kreis)}")
+             f"{kreis_name}: {rank_text(values, kreis, meta['direction'])}")
     figure = charts.ranking_figure(
         shown, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
         source_line=source_line(values.dropna(subset=["value"]), meta), focus_ags=kreis, highlight_ags=highlight,
@@ -296,15 +297,19 @@ def profile_table(choice: ComparisonChoice) -> None:
         "Wert": [fmt.fmt_value(v, u, d) for v, u, d in zip(profile["value"], profile["unit"], profile["decimals"])],
         f"Land ({filters.land_name})": [fmt.fmt_value(v, u, d) for v, u, d in
                                         zip(profile["land_value"], profile["unit"], profile["decimals"])],
-        f"Rang ({choice.scope_name})": [f"{int(r)} von {int(n)}" if pd.notna(r) else "–"
-                                        for r, n in zip(profile["rank"], profile["ranked"])],
+        f"Rang ({choice.scope_name})": [f"{int(r)} von {int(n)} ({RANK_ENDS.get(d, RANK_ENDS['neutral'])})"
+                                        if pd.notna(r) else "–"
+                                        for r, n, d in zip(profile["rank"], profile["ranked"], profile["direction"])],
         "Perzentil": [fmt.fmt_number(p, 0) for p in profile["percentile"]],
         "Veränderung": [fmt.fmt_change(c, u, d) + f" seit {fmt.fmt_period(fp, t)}" if pd.notna(c) else "–"
                         for c, u, d, fp, t in zip(profile["change"], profile["unit"], profile["decimals"],
                                                   profile["first_period"], profile["period_type"])],
     })
     st.dataframe(table, hide_index=True, width="stretch")
+    st.caption("Rang: bei Kennzahlen mit Wertung ist Rang 1 der günstigste Wert (bei „niedriger = besser“ der "
+               "niedrigste), bei Kennzahlen ohne Wertung der höchste.")
     header = [f"Profil {filters.kreis_name} ({filters.kreis})", f"Rang und Perzentil unter den Kreisen: {choice.scope_name}",
+              "Rang 1 = günstigster Wert (niedrigster bei „niedriger = besser“), ohne Wertung: 1 = höchster Wert",
               filters.describe(), "Quellen: siehe Daten & Methodik; Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0"]
     st.download_button("Profil als CSV", lambda: profile_csv(profile, header),
                        file_name=f"profil_{filters.kreis}.csv", mime="text/csv", key="kv_profil_csv",

@@ -16,12 +16,15 @@ WITH own AS (
 latest AS (SELECT * FROM own WHERE newest = 1),
 first AS (SELECT * FROM own WHERE oldest = 1 AND newest > 1),
 peers AS (
-    -- rank = 1 + districts with a higher value; percentile = share of the other districts with a lower value
+    -- rank = 1 + districts with a better value: a lower one for lower_better indicators, else a higher one;
+    -- percentile = share of the other districts with a lower value
     SELECT l.indicator,
-           1 + count(*) FILTER (WHERE t.value > l.value) AS rank,
+           1 + CASE WHEN any_value(c.direction) = 'lower_better' THEN count(*) FILTER (WHERE t.value < l.value)
+                    ELSE count(*) FILTER (WHERE t.value > l.value) END AS rank,
            count(*) AS ranked,
            100.0 * count(*) FILTER (WHERE t.value < l.value) / nullif(count(*) - 1, 0) AS percentile
     FROM latest l
+    JOIN catalog c ON c.id = l.indicator
     JOIN totals t ON t.indicator = l.indicator AND t.period = l.period
     WHERE t.is_district AND t.value IS NOT NULL AND ($scope = 'DG' OR t.land_ags = $scope)
     GROUP BY l.indicator

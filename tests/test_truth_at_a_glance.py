@@ -166,3 +166,25 @@ def test_implausible_values_are_marked_on_the_chart_and_left_out_of_the_sparklin
     overview = run_page("pages/ueberblick.py", "08216")
     spark = next(m.proto for m in overview.metric if m.label.startswith("Bevölkerung")).chart_data
     assert spark and max(spark) < 20  # 25,9 % in 1995 is flagged (jump to 8,7 % in 2000)
+
+
+# --- 6. ranks follow the indicator's direction ------------------------------------------------------------------
+
+
+def test_ranks_follow_the_direction_and_say_which_end_is_better(test_db):
+    quote = test_db.run_query("comparison_values", indicator="arbeitslosenquote_auslaender", scope="08", category="",
+                              year=2023)  # lower_better
+    valued = quote[quote["value"].notna()]
+    assert valued.loc[valued["value"].idxmin(), "rank"] == 1 and valued.loc[valued["value"].idxmax(), "rank"] == 44
+    share = test_db.run_query("comparison_values", indicator="auslaenderanteil", scope="08", category="", year=2022)
+    valued = share[share["value"].notna()]  # neutral: 1 = highest
+    assert valued.loc[valued["value"].idxmax(), "rank"] == 1
+    profile = test_db.run_query("profile", ags="08216", land="08", scope="08", year_from=1995, year_to=2025)
+    own = profile.set_index("indicator").loc["arbeitslosenquote_auslaender"]
+    assert own["rank"] == quote.loc[quote["ags"] == "08216", "rank"].iloc[0]
+    text = ui.rank_text(quote, "08216", "lower_better")
+    assert text.startswith("Rang ") and text.endswith(", 1 = niedrigster Wert = günstigster")
+    assert ui.rank_text(share, "08216", "neutral").endswith("nach Höhe (1 = höchster Wert), ohne Wertung")
+    at = run_page("pages/arbeit.py", "08216")
+    title = next(s for s in plotly_specs(at) if "Kreise in" in s["layout"]["title"]["text"])["layout"]["title"]["text"]
+    assert "niedrigster Wert = günstigster" in title.replace("<br>", " ")
