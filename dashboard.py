@@ -20,6 +20,8 @@ FIELD_PAGES = [
 ]
 DATA_PAGES = [st.Page("pages/daten_methodik.py", title="Daten & Methodik", icon=":material/description:",
                       url_path="daten-methodik")]
+DATA_PAGES.append(st.Page("pages/ziele_massnahmen.py", title="Ziele & Maßnahmen", icon=":material/flag:", url_path="ziele-massnahmen"))
+DATA_PAGES.append(st.Page("pages/bericht.py", title="Bericht erstellen", icon=":material/slideshow:", url_path="bericht"))
 if settings().editing_enabled:  # absent in public (hosted, read-only) mode
     DATA_PAGES.append(st.Page("pages/daten_aktualisieren.py", title="Daten aktualisieren", icon=":material/upload_file:",
                               url_path="daten-aktualisieren"))

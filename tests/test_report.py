@@ -153,3 +153,41 @@ def test_build_pptx_without_charts_has_title_and_closing_slide():
     prs = Presentation(io.BytesIO(data))
     assert [s.shapes.title.text for s in prs.slides] == ["Integrationsmonitor Göppingen", "Quellen und Lizenzen"]
     assert report.build_pdf([], "Göppingen", DATE, "x").startswith(b"%PDF")
+
+
+def _open_report_page(kreis: str = "08216"):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import PROJECT_DIR
+
+    at = AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=120)
+    at.query_params["kreis"] = kreis
+    at.run()
+    at.switch_page("pages/bericht.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_report_page_offers_fields_period_and_button():
+    at = _open_report_page()
+    assert at.title[0].value == "Bericht erstellen – Rastatt"
+    fields = at.multiselect(key="bericht_felder")
+    assert "Arbeit" in fields.options and "Bevölkerung" in fields.options
+    assert "Wohnen" not in fields.options  # no time series there, nothing to put on a slide
+    assert at.slider(key="bericht_zeitraum").value[0] <= at.slider(key="bericht_zeitraum").value[1]
+    assert at.button(key="bericht_erstellen").label == "Bericht erstellen"
+    assert not at.get("download_button")  # nothing built yet
+
+
+def test_report_page_builds_and_offers_both_downloads():
+    at = _open_report_page()
+    at.multiselect(key="bericht_felder").set_value(["Bevölkerung"])
+    at.run()
+    at.button(key="bericht_erstellen").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    downloads = at.get("download_button")
+    assert [d.label for d in downloads] == ["PowerPoint herunterladen", "PDF herunterladen"]
+    assert [d.proto.url.rsplit(".", 1)[-1] for d in downloads] == ["pptx", "pdf"]
+    assert at.success[0].value.startswith("Bericht für Rastatt vom ") and "2 Diagramme" in at.success[0].value
