@@ -579,3 +579,12 @@ def measures_table(measures: Iterable[Measure], goals: GoalSet | None = None) ->
     } for m in measures]
     return pd.DataFrame(rows, columns=["Handlungsfeld", "Maßnahme", "Status", "Verantwortlich", "Partner", "Beginn",
                                        "Ende", "Letzte Überprüfung", "Steuerungsjahr", "Ziele", "Beschreibung"])
+
+
+def series_points(frame: pd.DataFrame) -> tuple[dict[int, float | None], list[int]]:
+    """(year -> value, years of a series break) from rows of the series query (year, value, is_break)."""
+    if frame.empty:
+        return {}, []
+    values = {int(y): (None if fmt.is_missing(v) else float(v)) for y, v in zip(frame["year"], frame["value"])}
+    breaks = [int(y) for y, b in zip(frame["year"], frame["is_break"]) if b is True or b == 1]
+    return values, breaks

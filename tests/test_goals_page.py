@@ -1,0 +1,71 @@
+"""The page "Ziele & Maßnahmen" through AppTest: the example banner, the summary per Handlungsfeld, computed statuses
+with their numbers, the goal chart with baseline, target and path, and the filters."""
+from __future__ import annotations
+
+import pytest
+
+from monitoring import goals
+from tests.test_pages import plotly_specs, run_page
+
+PAGE = "pages/ziele_massnahmen.py"
+
+
+@pytest.fixture(scope="module")
+def rastatt():
+    return run_page(PAGE, "08216")
+
+
+def test_title_and_example_banner(rastatt):
+    assert rastatt.title[0].value == "Ziele & Maßnahmen – Rastatt"
+    banners = [w.value for w in rastatt.warning]
+    assert any(text.startswith("**Beispiele:**") and "Zielwerte sind ausgedacht" in text for text in banners)
+    assert not rastatt.error
+
+
+def test_summary_counts_goals_and_measures_per_field(rastatt):
+    summary = rastatt.dataframe[0].value.set_index("Handlungsfeld")
+    assert list(summary.index) == ["Sprache", "Bildung", "Arbeit", "Wohnen", "Gesundheit", "Zusammenleben"]
+    # Sprache: ESU of foreign children 68,9 % (2017) -> 56,6 % (2022) below the example target 60 % = reached;
+    # all children: baseline 2015 before the 2017 break of the ESU = not comparable.
+    assert summary.loc["Sprache", ["Ziele auf Kurs", "Ziele nicht auf Kurs", "Ziele ohne Bewertung"]].tolist() == [1, 0, 1]
+    # Arbeit: unemployment rate of foreigners 7,9 % (2015) -> 9,3 % (2023) = worse; employed foreign women rising
+    assert summary.loc["Arbeit", ["Ziele auf Kurs", "Ziele nicht auf Kurs"]].tolist() == [1, 1]
+    assert summary.loc["Wohnen", "Ziele ohne Bewertung"] == 1 and summary.loc["Wohnen", "Maßnahmen sonstige"] == 1
+    assert summary.loc["Sprache", ["Maßnahmen laufend", "Maßnahmen geplant"]].tolist() == [1, 1]
+    assert summary.loc["Bildung", "Maßnahmen abgeschlossen"] == 1
+
+
+def test_each_goal_shows_its_computed_status_and_the_numbers_behind_it(rastatt):
+    texts = " ".join(m.value for m in rastatt.markdown)
+    for status in (goals.ACHIEVED, goals.ON_TRACK, goals.LIMITED, goals.DETERIORATION, goals.NOT_COMPARABLE,
+                   goals.NO_DATA):
+        assert f"-badge[{status}]" in texts, status
+    explanations = " ".join(m.value for m in rastatt.markdown)
+    assert "Ausgangswert 2015: 7,9 %" in explanations and "aktueller Wert 2023: 9,3 %" in explanations
+    assert "R = beobachtet ÷ nötig = 28 %" in explanations  # Einbürgerungsquote 1,3 -> 1,4 %, target 2,0 % in 2030
+
+
+def test_goal_chart_has_baseline_target_and_path_in_german_number_format(rastatt):
+    specs = plotly_specs(rastatt)
+    assert len(specs) == 6  # the six goals measured by an indicator
+    einbuergerung = next(s for s in specs if "Einbürgerungsquote" in s["layout"]["title"]["text"])
+    names = [trace.get("name") for trace in einbuergerung["data"]]
+    assert names == ["Rastatt", "Ausgangswert", "Zielpfad", "Zielwert (Beispiel)"]
+    path = einbuergerung["data"][2]
+    assert path["x"] == [2015, 2030] and path["y"] == [1.3, 2.0]
+    assert einbuergerung["layout"]["separators"] == ",."
+    assert "Quelle:" in " ".join(a.get("text", "") for a in einbuergerung["layout"]["annotations"])
+
+
+def test_status_filter_narrows_goals_and_the_summary(rastatt):
+    at = run_page(PAGE, "08216")
+    at.multiselect(key="ziele_status").set_value([goals.DETERIORATION]).run()
+    summary = at.dataframe[0].value.set_index("Handlungsfeld")
+    assert summary["Ziele nicht auf Kurs"].sum() == 2 and summary["Ziele auf Kurs"].sum() == 0
+    assert len(plotly_specs(at)) == 2
+
+
+def test_another_district_gets_its_own_values():
+    at = run_page(PAGE, "08226")
+    assert at.title[0].value.endswith("Rhein-Neckar-Kreis")
+    assert not at.exception and not at.error
