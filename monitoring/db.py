@@ -10,7 +10,7 @@ import hashlib
 import os
 import re
 import threading
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -122,22 +122,51 @@ def ensure_database(data_dir: Path = DATA_DIR, db_file: Path = DB_FILE) -> Path:
 
 
 def reset_connection() -> None:
-    """Forget the cached read-only connection, so the next query opens the database just rebuilt (after an
-    import or undo); the old connection still points at the replaced file."""
-    for cached in (connection, globals().get("_connect")):  # whichever function holds the cache
-        if hasattr(cached, "cache_clear"):
-            cached.cache_clear()
+    """Close the cached read-only connection, so the next query opens the database just rebuilt (after an import
+    or undo in this process); the old connection still points at the replaced file."""
+    with _open_lock:
+        for _version, con in _open.values():
+            con.close()
+        _open.clear()
+
+
+_open: dict[tuple[Path, Path], tuple[tuple, duckdb.DuckDBPyConnection]] = {}
+_open_lock = threading.Lock()
 
 
 def connection() -> duckdb.DuckDBPyConnection:
-    """The shared read-only connection to DB_FILE (built or rebuilt from DATA_DIR first if needed)."""
-    return _connect(DB_FILE, DATA_DIR)
+    """The shared read-only connection to DB_FILE (built or rebuilt from DATA_DIR first if needed).  Checked against
+    the files' sizes and modification times on every call, so an import or undo by another process (the command
+    line, a second app process) is seen by the next query.  The old connection is closed first: DuckDB keeps one
+    database instance per file and process, and a second connect while the first is open would reuse the
+    replaced file's instance."""
+    key = (DB_FILE, DATA_DIR)
+    version = data_version(DATA_DIR)
+    with _open_lock:
+        held = _open.get(key)
+        if held is not None and held[0] == version:
+            return held[1]
+        if held is not None:
+            held[1].close()
+            del _open[key]
+        ensure_database(DATA_DIR, DB_FILE)
+        con = duckdb.connect(str(DB_FILE), read_only=True)
+        _open[key] = (version, con)
+        return con
 
 
-@lru_cache(maxsize=4)
-def _connect(db_file: Path, data_dir: Path) -> duckdb.DuckDBPyConnection:
-    ensure_database(data_dir, db_file)
-    return duckdb.connect(str(db_file), read_only=True)
+def data_version(data_dir: Path = DATA_DIR) -> tuple:
+    """A cheap signature of data/ (a few stat calls): changes whenever an input file or the manifest changes.
+    Caches above the database (Streamlit's) take it as part of their key."""
+    signature = []
+    for name in INPUT_FILES:
+        try:
+            stat = (data_dir / name).stat()
+        except FileNotFoundError:
+            signature.append((name, None))
+        else:
+            signature.append((name, stat.st_mtime_ns, stat.st_size))
+    return tuple(signature)
 
 
 def run_query(name: str, **params) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from . import charts, export, fmt, tiles, url_params
 from .catalog import load_catalog, load_fields
-from .db import run_query
+from .db import data_version, run_query
 from .plausibility import read_warnings
 from .provenance import LICENCE, escape_markdown, fmt_stand, source_line
 from .settings import settings as installation_settings
@@ -26,9 +26,15 @@ DIRECTION_TO_DELTA_COLOR = {"higher_better": "normal", "lower_better": "inverse"
 
 # ── data access ──────────────────────────────────────────────────────────────────────────────────
 
-@st.cache_data(ttl=3600, max_entries=2000, show_spinner=False)
 def query(name: str, **params) -> pd.DataFrame:
-    """Cached named query; tuples become lists (DuckDB binds lists, the cache needs hashable arguments)."""
+    """Cached named query.  The data's version is part of the key: an import or undo by another process (the
+    command line, a second app process) is seen by the next rerun instead of after the cache's ttl."""
+    return _cached_query(name, data_version(), **params)
+
+
+@st.cache_data(ttl=3600, max_entries=2000, show_spinner=False)
+def _cached_query(name: str, version: tuple, **params) -> pd.DataFrame:
+    """Tuples become lists (DuckDB binds lists, the cache needs hashable arguments)."""
     bound = {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
     return run_query(name, **bound)
 

@@ -616,3 +616,25 @@ def test_the_lock_keeps_a_second_change_out(store, monkeypatch):
         with pytest.raises(updates.UpdateError, match="Ein anderer Import läuft gerade"):
             updates.undo(import_id, data_dir=data_dir, db_file=db_file)
     updates.undo(import_id, data_dir=data_dir, db_file=db_file)
+
+
+def test_a_command_line_import_and_undo_reach_a_running_dashboard_without_restart(store, monkeypatch, tmp_path):
+    """The dashboard process keeps one cached read-only connection; an import by another process (the command
+    line, a second app process) changes data/, and the next query must see it (finding 5 of the security review)."""
+    data_dir, db_file = store
+    monkeypatch.setattr(db, "DATA_DIR", data_dir)
+    monkeypatch.setattr(db, "DB_FILE", db_file)
+
+    def own_value():
+        rows = db.run_query("facts_export", ags="08216", indicator=OWN, year=2024)
+        return rows["value"].tolist()
+
+    assert own_value() == []  # the connection is now open and cached
+    upload = tmp_path / "eigene.csv"
+    upload.write_bytes(own_csv(f"08216;{OWN};2024;812;;Kursträger;"))
+    code, _out, err = finished(cli(store, "import", upload), timeout=120)
+    assert code == 0, err
+    assert own_value() == [812]
+    import_id = updates.list_imports(data_dir=data_dir)[0]["id"]
+    assert finished(cli(store, "undo", import_id), timeout=120)[0] == 0
+    assert own_value() == []
