@@ -202,20 +202,41 @@ def comparison_ranking(choice: ComparisonChoice) -> None:
 SCATTER_Y = "arbeitslosenquote_auslaender"
 
 
+def _years(values) -> str:
+    years = sorted({int(y) for y in values})
+    return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+
 @st.cache_resource(**VIEW_CACHE)
 def _scatter_view(choice: ComparisonChoice, y_id: str, kreis: str, highlight: tuple[str, ...]) -> ChartView:
+    """Both indicators of the same year where they have one in common (queries/scatter_values.sql); the axes name
+    the years either way, and the title says when they differ."""
     x_meta, y_meta = indicator(choice.indicator), indicator(y_id)
     frame = query("scatter_values", x=choice.indicator, y=y_id, scope=choice.scope, year=choice.year)
-    title = f"{x_meta['name']} und {y_meta['name']}, Kreise in {choice.scope_name} (jeweils neuester Wert bis {choice.year})"
     if frame.empty:
-        return ChartView(frame, None, title)
+        return ChartView(frame, None, f"{x_meta['name']} und {y_meta['name']}, Kreise in {choice.scope_name}")
+    x_years, y_years = _years(frame["x_year"]), _years(frame["y_year"])
+    when = x_years if x_years == y_years else f"{x_years} und {y_years} – verschiedene Jahre"
+    title = f"{x_meta['name']} und {y_meta['name']}, Kreise in {choice.scope_name}, {when}"
     figure = charts.scatter_figure(
-        frame, title=title, x_title=f"{x_meta['short_name']} ({x_meta['unit']})",
-        y_title=f"{y_meta['short_name']} ({y_meta['unit']})", x_decimals=int(x_meta["decimals"]),
+        frame, title=title, x_title=f"{x_meta['short_name']} ({x_meta['unit']}), {x_years}",
+        y_title=f"{y_meta['short_name']} ({y_meta['unit']}), {y_years}", x_decimals=int(x_meta["decimals"]),
         y_decimals=int(y_meta["decimals"]), source_line=f"Quelle: {x_meta['source']}; {y_meta['source']}",
         focus_ags=kreis, highlight_ags=highlight,
     )
     return ChartView(frame, figure, title)
+
+
+def scatter_years_note(frame: pd.DataFrame, year: int) -> tuple[str, str]:
+    """("warning", text) when the two indicators' values are of different years, ("caption", text) when the pair's
+    common year is earlier than the chosen one, ("", "") otherwise."""
+    x_years, y_years = _years(frame["x_year"]), _years(frame["y_year"])
+    if x_years != y_years:
+        return "warning", (f"Die beiden Kennzahlen haben kein gemeinsames Jahr bis {year}: waagerecht {x_years}, "
+                           f"senkrecht {y_years}. Der Zusammenhang ist nur mit Vorsicht zu lesen.")
+    if int(frame["x_year"].max()) < year:
+        return "caption", f"Neuestes Jahr mit Werten beider Kennzahlen: {x_years} (gewählt: {year})."
+    return "", ""
 
 
 def comparison_scatter(choice: ComparisonChoice) -> None:
@@ -228,6 +249,11 @@ def comparison_scatter(choice: ComparisonChoice) -> None:
     if view.figure is None:
         st.caption("Für diese beiden Kennzahlen gibt es keine gemeinsamen Kreiswerte.")
         return
+    kind, note = scatter_years_note(view.frame, choice.year)
+    if kind == "warning":
+        st.warning(note, icon=":material/warning:")
+    elif kind == "caption":
+        st.caption(note)
     st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_scatter")
 
 

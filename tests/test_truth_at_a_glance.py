@@ -188,3 +188,24 @@ def test_ranks_follow_the_direction_and_say_which_end_is_better(test_db):
     at = run_page("pages/arbeit.py", "08216")
     title = next(s for s in plotly_specs(at) if "Kreise in" in s["layout"]["title"]["text"])["layout"]["title"]["text"]
     assert "niedrigster Wert = günstigster" in title.replace("<br>", " ")
+
+
+# --- 7. the scatter pairs values of the same year ------------------------------------------------------------------
+
+
+def test_scatter_pairs_values_of_the_same_year(test_db):
+    # Ausländeranteil (INKAR to 2022) and Arbeitslosenquote der Ausländer (…, 2020, 2023): paired in 2020, not 2022/2023
+    rows = test_db.run_query("scatter_values", x="auslaenderanteil", y="arbeitslosenquote_auslaender", scope="08",
+                             year=2023)
+    assert len(rows) == 44 and set(rows["x_year"]) == set(rows["y_year"]) == {2020}
+    at = run_page("pages/kreisvergleich.py", "", url={"kreis": "08216", "ansicht": "zusammenhang", "jahr": "2023"})
+    layout = plotly_specs(at)[0]["layout"]
+    assert layout["xaxis"]["title"]["text"].endswith(", 2020") and layout["yaxis"]["title"]["text"].endswith(", 2020")
+    assert "Neuestes Jahr mit Werten beider Kennzahlen: 2020" in " ".join(c.value for c in at.caption)
+
+
+def test_scatter_warns_when_the_years_differ():
+    frame = pd.DataFrame({"x_year": [2022, 2022], "y_year": [2016, 2016]})
+    kind, text = kv.scatter_years_note(frame, 2023)
+    assert kind == "warning" and "waagerecht 2022, senkrecht 2016" in text
+    assert kv.scatter_years_note(frame.assign(y_year=2022), 2022) == ("", "")
