@@ -685,9 +685,15 @@ DIRECTION_LABELS = {"higher_better": "höher = besser", "lower_better": "niedrig
 
 
 def catalog_table() -> None:
+    """The catalogue grouped by Handlungsfeld (in the order of the pages), one table each at its full height: no
+    scroll box, definitions and caveats wrap.  The CSV holds the whole catalogue."""
     table = query("catalog")[list(CATALOG_LABELS)].rename(columns=CATALOG_LABELS)
     table["Richtung"] = table["Richtung"].map(DIRECTION_LABELS)
-    st.dataframe(table, hide_index=True, width="stretch", height=420)
+    order = {name: i for i, name in enumerate(fields())}
+    for name, group in sorted(table.groupby("Handlungsfeld", sort=False), key=lambda item: order.get(item[0], 99)):
+        st.subheader(name)
+        shown = group.drop(columns=["Handlungsfeld"]).astype("string").fillna("")
+        st.table(shown.map(escape_markdown), hide_index=True)
     st.download_button("Katalog als CSV", export.csv_bytes(table, header_lines=["Indikatorkatalog des Integrationsmonitors"]),
                        file_name="indikatorkatalog.csv", mime="text/csv", key="catalog_csv")
 
@@ -715,4 +721,6 @@ def sources_table() -> None:
 
 
 def flag_legend() -> None:
-    st.table(pd.DataFrame({"Zeichen": list(fmt.FLAG_MEANINGS), "Bedeutung": list(fmt.FLAG_MEANINGS.values())}))
+    """The special values as code ("`-`"): st.table reads cells as Markdown, where a lone "-" or "*" is a bullet."""
+    st.table(pd.DataFrame({"Zeichen": [f"`{flag}`" for flag in fmt.FLAG_MEANINGS],
+                           "Bedeutung": list(fmt.FLAG_MEANINGS.values())}), hide_index=True)

@@ -83,7 +83,9 @@ def comparison_controls() -> ComparisonChoice:
         st.session_state["kv_jahr"] = years[-1]
     if link_notes:
         link_warning(url_params.link_note(link_notes))
-    year = st.select_slider("Jahr", years, key="kv_jahr") if len(years) > 1 else years[0]
+    # a select shows the chosen year and, opened, every year with values (a select_slider showed only its end)
+    year = st.selectbox("Jahr", years[::-1], key="kv_jahr",
+                        help=f"Jahre mit Kreiswerten: {years[0]}–{years[-1]}") if len(years) > 1 else years[0]
     wanted = {"indikator": indicator_id, "jahr": str(year), "gebiet": scope_key, "klassen": method}
     if {k: st.query_params.get(k) for k in wanted} != wanted:  # a write is a message to the browser
         st.query_params.update(wanted)

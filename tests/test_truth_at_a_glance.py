@@ -209,3 +209,23 @@ def test_scatter_warns_when_the_years_differ():
     kind, text = kv.scatter_years_note(frame, 2023)
     assert kind == "warning" and "waagerecht 2022, senkrecht 2016" in text
     assert kv.scatter_years_note(frame.assign(y_year=2022), 2022) == ("", "")
+
+
+# --- 9. small things --------------------------------------------------------------------------------------------
+
+
+def test_methods_page_legend_symbols_are_not_bullets_and_the_catalogue_is_grouped_without_a_scroll_box():
+    at = run_page("pages/daten_methodik.py", "08216")
+    legend = next(t.value for t in at.table if "Zeichen" in t.value.columns)
+    assert "`-`" in list(legend["Zeichen"]) and "`*`" in list(legend["Zeichen"])
+    assert {"Sprache", "Arbeit", "Bevölkerung"} <= {s.value for s in at.subheader}
+    catalogue = [t.value for t in at.table if "Kennzahl" in t.value.columns]
+    assert len(catalogue) >= 5 and all("Handlungsfeld" not in t.columns for t in catalogue)
+    assert not [df for df in at.dataframe if "Kennzahl" in df.value.columns]  # no scroll box
+
+
+def test_comparison_year_is_a_select_with_every_year():
+    at = run_page("pages/kreisvergleich.py", "08216")
+    year = at.selectbox(key="kv_jahr")
+    assert len(year.options) > 5 and year.value == max(int(o) for o in year.options)
+    assert not at.get("select_slider")
