@@ -69,7 +69,8 @@ class Preview:
 
     @property
     def can_apply(self) -> bool:
-        return not self.facts.empty
+        """Something to take over: valid values that change the data (a file read again unchanged is no import)."""
+        return not self.facts.empty and not self.changes.empty
 
     def summary(self) -> str:
         """The preview in German, for the command line."""
@@ -260,8 +261,11 @@ def _import_entry(result: Preview) -> dict:
 
 def apply(result: Preview, *, allow_rejected: bool = False, progress=None) -> str:
     """Make the previewed import happen, completely or not at all; returns its id."""
-    if not result.can_apply:
+    if result.facts.empty:
         raise UpdateError("Es gibt nichts zu übernehmen: keine Datei enthielt gültige Werte.")
+    if not result.can_apply:
+        raise UpdateError("Es gibt nichts zu übernehmen: alle Werte stehen schon genau so im Datenbestand "
+                          "(gleicher Wert, gleiche Quelle, gleicher Stand).")
     if not result.rejected.empty and not allow_rejected:
         raise UpdateError(f"{fmt_number(len(result.rejected))} Zeile(n) bzw. Datei(en) wurden abgelehnt. Bitte die Dateien "
                           "korrigieren – oder ausdrücklich nur die gültigen Werte übernehmen.")
@@ -335,9 +339,9 @@ def preview_tables(result: Preview) -> dict[str, pd.DataFrame]:
     key = {"region": "Region", "ags": "Schlüssel", "indicator_name": "Kennzahl", "category": "Kategorie",
            "period": "Stichtag"}
     old = {"old_value": "alter Wert", "old_flag": "altes Zeichen", "old_source": "alte Quelle",
-           "old_stand": "alter Stand"}
+           "old_stand": "alter Stand", "old_note": "alte Anmerkung"}
     new = {"new_value": "neuer Wert", "new_flag": "neues Zeichen", "new_source": "neue Quelle",
-           "new_stand": "neuer Stand"}
+           "new_stand": "neuer Stand", "new_note": "neue Anmerkung"}
     parts = {"new": {**key, **new}, "changed": {**key, **old, **new}, "removed": {**key, **old}}
     tables = {}
     for status, columns in parts.items():

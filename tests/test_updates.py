@@ -638,3 +638,26 @@ def test_a_command_line_import_and_undo_reach_a_running_dashboard_without_restar
     import_id = updates.list_imports(data_dir=data_dir)[0]["id"]
     assert finished(cli(store, "undo", import_id), timeout=120)[0] == 0
     assert own_value() == []
+
+
+def test_reading_the_same_file_again_is_no_import(store):
+    """Finding 8 of the security review: a no-op re-import was recorded as an import."""
+    data_dir, db_file = store
+    rows = (f"08216;{OWN};2024;812;;Kursträger;",)
+    apply_ok(store, [("e.csv", own_csv(*rows))])
+    again = run(store, [("e.csv", own_csv(*rows))])
+    assert again.changes.empty and not again.can_apply
+    with pytest.raises(updates.UpdateError, match="schon genau so im Datenbestand"):
+        updates.apply(again)
+    assert len(updates.list_imports(data_dir=data_dir)) == 1
+
+
+def test_a_new_source_or_note_for_the_same_value_is_a_change(store):
+    """Finding 8: a corrected source or note counted as "unverändert" and was never shown."""
+    apply_ok(store, [("e.csv", own_csv(f"08216;{OWN};2024;812;;Kursträger;"))])
+    corrected = run(store, [("e.csv", own_csv(f"08216;{OWN};2024;812;;BAMF-Regionalstelle;vorläufig"))])
+    changed = corrected.part("changed")
+    assert changed[["old_value", "new_value", "old_source", "new_source", "new_note"]].values.tolist() == [
+        [812.0, 812.0, "Kursträger", "BAMF-Regionalstelle", "vorläufig"]]
+    assert corrected.can_apply
+    assert "neue Anmerkung" in updates.preview_tables(corrected)["Geändert"].columns
