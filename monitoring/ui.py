@@ -634,7 +634,7 @@ def data_note(field: dict) -> None:
 
 
 # A data note's sentence that is no longer true once the district has figures of its own.
-LAND_ONLY_SENTENCE = "Die Werte hier sind Landes- bzw. Bundeswerte."
+LAND_ONLY_SENTENCE = "Die Kennzahlen sind daher Landes- bzw. Bundeswerte und als solche gekennzeichnet."
 
 
 def overview_tiles(per_row: int = 4) -> None:

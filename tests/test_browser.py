@@ -228,9 +228,10 @@ def test_numbers_behind_a_chart_open_on_request_and_download_as_german_csv(serve
     assert lines[0].startswith("# ") and any(line.startswith("# Quelle:") for line in lines[:6])
     assert any("Rastatt" in line for line in lines[:6])  # the filters are named in the header
     header = next(line for line in lines if line and not line.startswith("#"))
-    assert header.split(";")[:2] == ["Region", "Stichtag"]
+    assert header.split(";")[:3] == ["Region", "Ebene", "Stichtag"]  # the level named beside every value
     rastatt = next(line for line in lines if line.startswith("Rastatt;"))
-    value = rastatt.split(";")[2]
+    assert rastatt.split(";")[1] == "Kreis"
+    value = rastatt.split(";")[3]
     assert value == "" or "," in value or value.isdigit()  # decimal comma, never a point
 
 
