@@ -7,7 +7,7 @@ import time
 
 import streamlit as st
 
-from monitoring import ui
+from monitoring import auth, ui
 from monitoring.settings import settings
 
 STARTED = time.perf_counter()
@@ -22,7 +22,9 @@ DATA_PAGES = [st.Page("pages/daten_methodik.py", title="Daten & Methodik", icon=
                       url_path="daten-methodik")]
 DATA_PAGES.append(st.Page("pages/ziele_massnahmen.py", title="Ziele & Maßnahmen", icon=":material/flag:", url_path="ziele-massnahmen"))
 DATA_PAGES.append(st.Page("pages/bericht.py", title="Bericht erstellen", icon=":material/slideshow:", url_path="bericht"))
-if settings().editing_enabled:  # absent in public (hosted, read-only) mode
+# Absent in public (hosted, read-only) mode and where editing would need a sign-in none is configured
+# (monitoring/auth.py: fail closed); the page itself still asks for the sign-in (auth.require_editor()).
+if settings().editing_enabled and auth.editing_offered():
     DATA_PAGES.append(st.Page("pages/daten_aktualisieren.py", title="Daten aktualisieren", icon=":material/upload_file:",
                               url_path="daten-aktualisieren"))
 navigation = st.navigation(

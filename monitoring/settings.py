@@ -3,6 +3,9 @@
     .streamlit/integrationsmonitor.toml      [dashboard] default_kreis, public;  [updates] max_upload_mb
     environment                              INTEGRATIONSMONITOR_KREIS, _PUBLIC, _MAX_UPLOAD_MB (win over the file)
     .streamlit/secrets.toml                  credentials only (GENESIS login); never in the repository
+    [auth] in integrationsmonitor.toml       idle_minutes (editor sign-in expiry), editors (allowed OIDC e-mails)
+    secrets: [editor] password_hash          the local editor password as an argon2 hash (python -m monitoring.auth
+                                             passwort); [auth] client_id … the OpenID Connect login of st.login
 
 The data folder, the database file and the raw folder are fixed when the process starts (INTEGRATIONSMONITOR_DATA,
 _DB, _RAW), because modules keep them as constants; everything else is read anew on each call of `settings()`, so a
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -24,6 +27,10 @@ RAW_DIR = Path(os.environ.get("INTEGRATIONSMONITOR_RAW", PROJECT_DIR.parent / "s
 
 DEFAULT_KREIS = "08216"  # Landkreis Rastatt: the first district the project was built with
 DEFAULT_MAX_UPLOAD_MB = 50
+DEFAULT_IDLE_MINUTES = 30
+# Streamlit reads secrets from both places (the project's file wins); so do the settings.
+HOME_SECRETS_FILE = Path.home() / ".streamlit" / "secrets.toml"
+OIDC_KEYS = ("client_id", "client_secret", "server_metadata_url")
 TRUE_WORDS = ("1", "true", "yes", "ja")
 
 
@@ -36,6 +43,18 @@ class Settings:
     default_kreis: str = DEFAULT_KREIS
     public: bool = False  # read-only installation: no "Daten aktualisieren", the database opened read-only
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+    # editor sign-in (monitoring/auth.py): idle minutes until an editor is signed out, the e-mail addresses an
+    # OpenID Connect account must have to edit (empty: every account of the identity provider), the local
+    # password's argon2 hash (from secrets; never shown), the st.login providers configured in secrets [auth]
+    # ("" = the default provider)
+    idle_minutes: float = DEFAULT_IDLE_MINUTES
+    editor_emails: tuple[str, ...] = ()
+    password_hash: str = field(default="", repr=False)
+    oidc_providers: tuple[str, ...] = ()
+
+    @property
+    def sign_in_configured(self) -> bool:
+        return bool(self.password_hash or self.oidc_providers)
 
     @property
     def editing_enabled(self) -> bool:
@@ -64,12 +83,42 @@ def settings(path: Path | None = None, environ=None) -> Settings:
     if not (isinstance(kreis, str) and len(kreis) == 5 and kreis.isascii() and kreis.isdigit()):
         raise SettingsError(f"default_kreis = {kreis!r} ist kein fünfstelliger Kreisschlüssel ({path} oder "
                             "INTEGRATIONSMONITOR_KREIS).")
-    return Settings(default_kreis=kreis, public=public, max_upload_mb=max_upload_mb)
+    auth = values.get("auth", {})
+    idle = environ.get("INTEGRATIONSMONITOR_IDLE_MINUTES") or auth.get("idle_minutes", DEFAULT_IDLE_MINUTES)
+    try:
+        idle_minutes = float(idle)
+    except (TypeError, ValueError):
+        idle_minutes = -1.0
+    if not idle_minutes > 0:
+        raise SettingsError(f"idle_minutes = {idle!r} ist keine positive Zahl ({path} [auth] oder "
+                            "INTEGRATIONSMONITOR_IDLE_MINUTES).")
+    editors = auth.get("editors", [])
+    if isinstance(editors, str):
+        editors = [editors]
+    secret = secrets()
+    password_hash = str(secret.get("editor", {}).get("password_hash", "")).strip()
+    return Settings(default_kreis=kreis, public=public, max_upload_mb=max_upload_mb, idle_minutes=idle_minutes,
+                    editor_emails=tuple(str(e).strip().lower() for e in editors if str(e).strip()),
+                    password_hash=password_hash, oidc_providers=oidc_providers(secret.get("auth", {})))
+
+
+def oidc_providers(auth: dict) -> tuple[str, ...]:
+    """The st.login providers of a secrets [auth] section: "" when [auth] itself names a provider, plus every
+    [auth.<name>] with client_id; none without redirect_uri and cookie_secret (st.login needs both)."""
+    if not (isinstance(auth, dict) and auth.get("redirect_uri") and auth.get("cookie_secret")):
+        return ()
+    named = [name for name, value in auth.items() if isinstance(value, dict) and all(k in value for k in OIDC_KEYS)]
+    return (("",) if all(k in auth for k in OIDC_KEYS) else ()) + tuple(sorted(named))
 
 
 def secrets(path: Path | None = None) -> dict:
-    """.streamlit/secrets.toml as a dict (empty when absent)."""
-    return _read_toml(path or SECRETS_FILE)
+    """.streamlit/secrets.toml as a dict (empty when absent); without a path, as Streamlit reads them:
+    ~/.streamlit/secrets.toml, then the project's file (its sections win)."""
+    if path:
+        return _read_toml(path)
+    merged = dict(_read_toml(HOME_SECRETS_FILE))
+    merged.update(_read_toml(SECRETS_FILE))
+    return merged
 
 
 def _read_toml(path: Path) -> dict:

@@ -3,7 +3,7 @@ their undo; the own-figures template; a new own indicator.  All logic is in moni
 undo; templates; own_catalog: a new indicator; settings)."""
 import streamlit as st
 
-from monitoring import own_catalog, templates, updates
+from monitoring import auth, own_catalog, templates, updates
 from monitoring.catalog import HANDLUNGSFELDER
 from monitoring.fmt import fmt_megabytes
 from monitoring.provenance import escape_markdown
@@ -168,6 +168,7 @@ st.title("Daten aktualisieren")
 if not settings().editing_enabled:
     st.info("Diese Installation ist öffentlich und nur lesbar: hier lassen sich keine Daten ändern.")
     st.stop()
+auth.require_editor()  # visitors see a sign-in prompt and none of the widgets below (monitoring/auth.py)
 st.write("Neue amtliche Exporte oder eigene Zahlen des Kreises einspielen. Vor jeder Änderung zeigt eine Vorschau, "
          "was neu dazukommt, was sich ändert und was abgelehnt wird; ein Import lässt sich vollständig rückgängig "
          "machen. Der mitgelieferte Datenbestand bleibt unverändert erhalten.")
