@@ -13,6 +13,7 @@ from monitoring.settings import settings
 STARTED = time.perf_counter()
 # A local favicon: a :material: icon as page_icon would be fetched from fonts.gstatic.com (offline: fails).
 st.set_page_config(page_title="Integrationsmonitor", page_icon=ui.FAVICON, layout="wide")
+ui.page_style()  # tiles that wrap instead of cutting text off; print without sidebar
 
 FIELD_PAGES = [
     st.Page(f"pages/{field['slug']}.py", title=field["name"], icon=field["icon"], url_path=field["slug"])

@@ -139,3 +139,20 @@ def delta_description(figures: TileFigures, period_type: str, *, land_text: str 
     if land_text:
         parts.append(land_text)
     return " · ".join(parts)
+
+
+def sparkline_values(series: pd.DataFrame, region: str, flagged=(), minimum: int = 3) -> tuple[float, ...]:
+    """The values of the small trend line: the region's newest run of values one regular step apart, without
+    flagged values.  A sparkline cannot show a gap, so it never reaches back across a missing year (or a
+    flagged value); a run shorter than `minimum` points is no trend and gives no line."""
+    own = series[(series["ags"] == region) & series["value"].notna()]
+    own = own[~own["period"].map(_iso).isin(set(flagged))]
+    years = own["year"].astype(int).tolist()
+    if not years:
+        return ()
+    step = regular_step(years)
+    start = len(years) - 1
+    while start > 0 and years[start] - years[start - 1] <= step:
+        start -= 1
+    run = tuple(float(v) for v in own["value"].iloc[start:])
+    return run if len(run) >= minimum else ()

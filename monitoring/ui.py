@@ -89,6 +89,32 @@ def flagged_frame(regions, indicator_id: str, category: str = "") -> pd.DataFram
     return pd.DataFrame(rows, columns=["ags", "period", "message"])
 
 
+# ── layout rules Streamlit has no option for ────────────────────────────────────────────────────
+
+# Streamlit cuts a metric's label, value and comparison line off with "…" when the tile is narrow (four tiles on a
+# 1366 px laptop, a phone): let them wrap instead, so a level badge or "Jahre dazwischen fehlen" is never hidden.
+# On paper: no sidebar, header or toolbar, the main area at full width, and no chart or tile split across pages.
+PAGE_STYLE = """<style>
+[data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: anywhere;
+}
+[data-testid="stMetricDeltaDescription"] { white-space: normal !important; min-width: 0; }
+[data-testid="stMetric"] > div > div:last-child { flex-wrap: wrap; }
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stSidebarCollapsedControl"], [data-testid="stDecoration"] { display: none !important; }
+  [data-testid="stMain"], [data-testid="stMainBlockContainer"] { margin: 0 !important; padding: 0 1rem !important;
+    max-width: 100% !important; width: 100% !important; }
+  .stPlotlyChart, [data-testid="stMetric"], [data-testid="stVerticalBlockBorderWrapper"] { break-inside: avoid; }
+}
+</style>"""
+
+
+def page_style() -> None:
+    st.html(PAGE_STYLE)
+
+
 # ── shared filters ───────────────────────────────────────────────────────────────────────────────
 
 @dataclass(frozen=True)
@@ -270,7 +296,7 @@ class TileData:
     category: str
     region: str
     figures: tiles.TileFigures | None
-    trend: tuple[float, ...]  # the region's values without gaps and without flagged values, oldest first
+    trend: tuple[float, ...]  # the newest unbroken run of the region's values, oldest first (tiles.sparkline_values)
 
 
 def tile_region(meta: pd.Series, filters: Filters) -> str:
@@ -285,9 +311,7 @@ def tile_data(indicator_id: str, category: str = "", *, filters: Filters) -> Til
                    category=category, year_from=filters.year_from, year_to=filters.year_to)
     flagged = flagged_periods(region, indicator_id, category)
     figures = tiles.tile_figures(series, region, filters.land, flagged)
-    own = series[(series["ags"] == region) & series["value"].notna()]
-    trend = tuple(v for p, v in zip(own["period"], own["value"]) if _iso(p) not in flagged)
-    return TileData(meta, category, region, figures, trend)
+    return TileData(meta, category, region, figures, tiles.sparkline_values(series, region, flagged))
 
 
 def indicator_tile(indicator_id: str, category: str = "", *, filters: Filters, label: str | None = None,

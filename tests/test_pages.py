@@ -146,7 +146,8 @@ def test_overview_has_a_tile_per_handlungsfeld_with_a_trend_and_a_direction():
     for field in load_fields():
         assert any(label.startswith(field) for label in labels), (field, labels)
     arbeit = next(m.proto for m in at.metric if m.label.startswith("Arbeit"))
-    assert len(arbeit.chart_data) >= 5  # the small trend line: Arbeitslosenquote der Ausländer 2009–2023
+    # no small trend line: its newest value (2023) follows a gap (2021, 2022 missing), and a sparkline cannot show one
+    assert not arbeit.chart_data
     red, grey = 0, 2  # MetricProto.MetricColor
     # the foreigners' unemployment rate rose (9,3 % in 2023 after 8,7 % in 2020) and lower is better: red;
     # the foreigner share is neutral

@@ -229,3 +229,17 @@ def test_comparison_year_is_a_select_with_every_year():
     year = at.selectbox(key="kv_jahr")
     assert len(year.options) > 5 and year.value == max(int(o) for o in year.options)
     assert not at.get("select_slider")
+
+
+def _series(years, values, ags="08216"):
+    return pd.DataFrame({"ags": ags, "period": [f"{y}-12-31" for y in years], "year": years, "value": values})
+
+
+def test_a_sparkline_is_the_newest_unbroken_run_and_never_bridges_a_gap():
+    from monitoring import tiles
+
+    frame = _series([2013, 2014, 2015, 2016, 2019, 2020, 2021], [1.0, 2, 3, 4, 5, 6, 7])
+    assert tiles.sparkline_values(frame, "08216") == (5.0, 6.0, 7.0)
+    assert tiles.sparkline_values(frame, "08216", flagged={"2020-12-31"}) == ()  # 2021 alone after the flag
+    assert tiles.sparkline_values(_series([2016, 2023], [1.0, 2]), "08216") == ()  # two points far apart
+    assert tiles.sparkline_values(_series([2020, 2021, 2022], [1.0, None, 3]), "08216") == ()  # a special value
