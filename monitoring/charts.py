@@ -81,8 +81,11 @@ TITLE_SIZE = 20
 FONT_SIZE = 14
 SOURCE_SIZE = 12
 DEFAULT_HEIGHT = 450
-TITLE_WRAP = 70  # characters per title line
-SOURCE_WRAP = 95  # characters per source line
+# Plotly does not wrap text: lines are broken here, at widths that still fit a phone's chart (about 340 px), so
+# a title or source line is never cut off there; on a wide screen they simply take a line more.
+TITLE_WRAP = 34  # characters per title line
+SOURCE_WRAP = 46  # characters per source line
+LEGEND_WIDTH_PX = 340  # the narrowest chart the legend's rows are counted for (a phone)
 ROW_HEIGHT = 22  # px per district in a ranking
 HOUSE_LEFT_MARGIN = 64  # px: value tick labels and the axis title
 
@@ -176,7 +179,7 @@ def apply_house_style(
     source_lines = _wrap(plain_text(source_line), SOURCE_WRAP)
     height = int(height or fig.layout.height or DEFAULT_HEIGHT)
     legend_px = 24 * _legend_rows(fig) + 6
-    top = 18 + 26 * len(title_lines) + legend_px
+    top = 18 + 28 * len(title_lines) + legend_px  # 28 px a line: the legend starts clear of the last one
     below_axis = 30 + (26 if fig.layout.xaxis.title.text else 0)  # tick labels and axis title
     bottom = below_axis + 8 + 16 * len(source_lines) + 6
     plot_height = max(height - top - bottom, 40)
@@ -255,8 +258,9 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text or "", width=width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
-def _legend_rows(fig: go.Figure, width_px: int = 640) -> int:
-    """Rows a horizontal legend needs at a typical chart width (a guess: Plotly wraps it itself)."""
+def _legend_rows(fig: go.Figure, width_px: int = LEGEND_WIDTH_PX) -> int:
+    """Rows a horizontal legend needs on the narrowest chart (a guess: Plotly wraps it itself); on a wider one the
+    legend needs fewer and leaves a little room, never overlapping the title."""
     names = [str(t.name or "") for t in fig.data if t.showlegend is not False and t.name]
     if not names:
         return 0
@@ -532,7 +536,7 @@ def _add_breaks(fig: go.Figure, data: pd.DataFrame) -> None:
 
 def _style_time_axes(fig: go.Figure, data: pd.DataFrame, period_type: str, unit: str, *, index: bool = False) -> None:
     periods = sorted(data["period"].dropna().unique())
-    ticks = _thin(periods, 8)  # 8 labels fit a phone-wide chart without rotation
+    ticks = _thin(periods, 6)  # 6 labels fit a phone-wide chart (about 340 px) without rotation or overlap
     labels = [fmt.fmt_period(p, "Jahr" if period_type == "Stichtag" else period_type) for p in ticks]
     keep = {label: i for i, label in enumerate(labels)}  # one tick per label: the last date of that year wins
     ticks, labels = [ticks[i] for i in sorted(keep.values())], [labels[i] for i in sorted(keep.values())]

@@ -1,0 +1,120 @@
+"""Readable everywhere: the pages at a projector's 1920×1080, a laptop's 1366×768 and a phone's 390×844, and on paper.
+
+Per viewport and page: no element wider than the window, no tile text cut off (a text box whose content is wider than
+the box, scrollWidth > clientWidth), a Land value's tile names its level; screenshots go to
+test-artifacts/viewports/<viewport>/<page>.png.  On paper: the browser's print PDF, rendered with pdftoppm, has no
+sidebar (the first page's left edge is not the sidebar's grey), is not blank, and every page has the paper's width.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from monitoring.browser_harness import (
+    PROJECT_DIR,
+    StreamlitServer,
+    chromium_available,
+    error_messages,
+    full_page_screenshot,
+    launch_browser,
+    new_page,
+    open_page,
+)
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = PROJECT_DIR / "test-artifacts" / "viewports"
+VIEWPORTS = {"projektor": (1920, 1080), "laptop": (1366, 768), "telefon": (390, 844)}
+PAGES = ["ueberblick", "sprache", "arbeit", "bevoelkerung"]
+
+# Elements wider than the window, and tile texts cut off: what a reader would miss.
+# An element inside a container that scrolls sideways (a wide table) is reachable, not cut off.
+TOO_WIDE = """() => [...document.querySelectorAll('[data-testid="stMain"] *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && getComputedStyle(e).position !== 'fixed')
+  .filter(e => !e.closest('[data-testid="stPlotlyChart"] svg, .js-plotly-plot .main-svg'))
+  .filter(e => { for (let a = e.parentElement; a; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowX; if (o === 'auto' || o === 'scroll') return false; } return true; })
+  .map(e => e.tagName + '.' + (e.getAttribute('data-testid') || e.className)).slice(0, 5)"""
+CUT_TILE_TEXT = """() => [...document.querySelectorAll('[data-testid="stMetric"] p')]
+  .filter(p => p.scrollWidth > p.clientWidth + 1 || p.parentElement.scrollWidth > p.parentElement.clientWidth + 1)
+  .map(p => p.innerText)"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not chromium_available():
+        pytest.skip("Debian's Chromium is missing at /usr/bin/chromium (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api")
+    srv = StreamlitServer("dashboard.py", log_path=PROJECT_DIR / "test-artifacts" / "streamlit-viewports.log")
+    srv.start(timeout=60)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_pages_fit_the_window_and_no_tile_text_is_cut_off(server, browser, viewport):
+    width, height = VIEWPORTS[viewport]
+    page = new_page(browser, {"width": width, "height": height})
+    folder = ARTIFACTS / viewport
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        for name in PAGES:
+            open_page(page, f"{server.url}{name}?kreis=08216")
+            page.wait_for_timeout(500)  # layout after the last element arrived
+            assert error_messages(page) == [], name
+            assert page.evaluate(TOO_WIDE) == [], (viewport, name)
+            assert page.evaluate(CUT_TILE_TEXT) == [], (viewport, name)
+            full_page_screenshot(page, folder / f"{name}.png")
+    finally:
+        page.context.close()
+
+
+def test_a_land_value_names_its_level_on_the_tile(server, browser):
+    page = new_page(browser, {"width": 1366, "height": 768})
+    try:
+        open_page(page, f"{server.url}sprache?kreis=08216")
+        labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+        assert any("Land BW" in label for label in labels), labels
+    finally:
+        page.context.close()
+
+
+def test_printing_gives_full_width_pages_without_the_sidebar(server, browser, tmp_path):
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm (Debian poppler-utils) is missing")
+    from PIL import Image
+
+    page = new_page(browser, {"width": 1366, "height": 768})
+    try:
+        open_page(page, f"{server.url}arbeit?kreis=08216")
+        page.wait_for_timeout(500)
+        page.emulate_media(media="print")
+        assert page.locator('[data-testid="stSidebar"]').first.is_hidden()
+        pdf = tmp_path / "arbeit.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True)
+    finally:
+        page.context.close()
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "seite")], check=True)
+    pages = sorted(tmp_path.glob("seite*.png"))
+    assert pages
+    (ARTIFACTS / "druck").mkdir(parents=True, exist_ok=True)
+    shutil.copy(pages[0], ARTIFACTS / "druck" / "arbeit-seite1.png")
+    for path in pages:
+        image = Image.open(path).convert("L")
+        assert abs(image.width / image.height - 210 / 297) < 0.02  # A4 portrait
+    first = Image.open(pages[0]).convert("L")
+    left = first.crop((0, first.height // 4, first.width // 5, first.height // 2))
+    assert left.getextrema()[0] < 200, "the left fifth of the first page is blank: a sidebar's place, or nothing"
+    assert first.getextrema()[0] < 100  # there is text on the page
