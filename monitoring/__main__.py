@@ -3,9 +3,14 @@
     build [--raw DIR]                      official exports -> data/ (the default dataset)
     indicators                             the catalogue as CSV
     facts [--ags] [--indicator] [--year]   canonical values as CSV
-    import FILE… [--dry-run]               preview and apply an update (exit 0 ok, 2 something rejected)
+    import FILE… [--dry-run] [--describe SNIPPET.toml]
+                                           preview and apply an update (exit 0 ok, 1 refused, 2 something rejected
+                                           or a new table without a description); --describe: a new table becomes
+                                           a new indicator (fields: monitoring/describe.py SNIPPET_EXAMPLE)
     imports                                the list of imports
-    undo ID                                take an import back out
+    undo ID                                take an import back out (a description made with it stays)
+    described                              the descriptions of new tables made so far
+    undescribe ID                          take a description out of the catalogue (after its imports are undone)
     template [--xlsx] OUT                  the own-figures template
     fetch TABLE [--regionalkey 08*] [--years 2020-2024] [--dry-run]   GENESIS API -> preview/apply
 """
@@ -50,7 +55,14 @@ def _update_commands(commands) -> None:
     load = commands.add_parser("import", help="Dateien prüfen (Vorschau) und übernehmen")
     load.add_argument("files", nargs="+", type=Path, metavar="FILE", help="CSV, ZIP oder XLSX")
     load.add_argument("--dry-run", action="store_true", help="nur die Vorschau zeigen, nichts ändern")
+    load.add_argument("--describe", type=Path, action="append", default=[], metavar="SNIPPET.toml",
+                      help="eine neue Tabelle als Kennzahl beschreiben (TOML: name, handlungsfeld, unit, concept, "
+                           "level, direction, caveats, [numerator] measure, optional [denominator]); ohne Datei "
+                           "zeigt die Vorschau, welche Messgrößen und Merkmale die Datei hat")
     commands.add_parser("imports", help="bisherige Importe auflisten")
+    commands.add_parser("described", help="beschriebene neue Tabellen auflisten")
+    undescribe = commands.add_parser("undescribe", help="eine Beschreibung aus dem Katalog nehmen")
+    undescribe.add_argument("id", help="Kennung der Beschreibung (siehe described)")
     undo = commands.add_parser("undo", help="einen Import rückgängig machen")
     undo.add_argument("id", help="Import-Kennung (siehe imports)")
     template = commands.add_parser("template", help="Vorlage für eigene Zahlen schreiben")
@@ -70,9 +82,15 @@ def _update(args) -> int:
 
     try:
         if args.command == "import":
-            return _import(args.files, args.dry_run)
+            return _import(args.files, args.dry_run, args.describe)
         if args.command == "imports":
             return _imports()
+        if args.command == "described":
+            return _described()
+        if args.command == "undescribe":
+            ids = updates.remove_description(args.id)
+            print(f"Beschreibung {args.id} entfernt (Katalogeinträge: {', '.join(ids)}).")
+            return 0
         if args.command == "undo":
             updates.undo(args.id)
             print(f"Import {args.id} rückgängig gemacht.")
@@ -87,19 +105,38 @@ def _update(args) -> int:
         return 1
 
 
-def _import(items, dry_run: bool) -> int:
-    from . import updates
+def _import(items, dry_run: bool, snippets: list[Path] | None = None) -> int:
+    from . import describe, updates
 
-    preview = updates.preview(items, progress=_progress)
+    descriptions = [describe.load_description(path) for path in snippets or []]
+    preview = updates.preview(items, progress=_progress, descriptions=descriptions)
     print(preview.summary())
     if not preview.rejected.empty:
         print("Nichts übernommen: bitte die abgelehnten Dateien bzw. Zeilen korrigieren.", file=sys.stderr)
+        return 2
+    if preview.needs_description:
+        print("Nichts übernommen: neue Tabelle(n) ohne Beschreibung. Beschreiben mit --describe BESCHREIBUNG.toml "
+              "(Messgrößen und Merkmale siehe oben), zum Beispiel:\n" + describe.SNIPPET_EXAMPLE, file=sys.stderr)
         return 2
     if dry_run or not preview.can_apply:
         print("Probelauf: nichts geändert." if dry_run else "Nichts zu übernehmen.")
         return 0
     import_id = updates.apply(preview, progress=_progress)
     print(f"Übernommen als Import {import_id} (rückgängig: python -m monitoring undo {import_id}).")
+    for item in preview.described:
+        print(f"Neue Kennzahl im Katalog beschriebener Kennzahlen: {item.id} „{item.main['name']}“ (bleibt bei "
+              f"einem Rückgängig; entfernen: python -m monitoring undescribe {item.id}).")
+    return 0
+
+
+def _described() -> int:
+    from . import updates
+
+    table = updates.described_table()
+    if table.empty:
+        print("Noch keine beschriebenen Tabellen.")
+    else:
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 
 

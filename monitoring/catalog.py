@@ -1,10 +1,13 @@
-"""The indicator catalogue (data/indicators.toml + data/own_indicators.toml) and the Handlungsfelder
-(data/handlungsfelder.toml).
+"""The indicator catalogue (data/indicators.toml + data/own_indicators.toml + data/described_indicators.toml) and
+the Handlungsfelder (data/handlungsfelder.toml).
 
-The catalogue is two files side by side: indicators.toml (official statistics, reviewed like code) and
-own_indicators.toml (figures only the district itself has, added by people or on the page "Daten aktualisieren").
-Every function that takes the path of indicators.toml also reads the own_indicators.toml next to it, so a
-copy of data/ (tests, previews) carries its own catalogue.
+The catalogue is three files side by side: indicators.toml (official statistics, reviewed like code),
+own_indicators.toml (figures only the district itself has, added by people or on the page "Daten aktualisieren")
+and described_indicators.toml (official tables the reviewed catalogue does not use yet, described on the page
+"Daten aktualisieren" or with `python -m monitoring import FILE --describe SNIPPET.toml`; written by
+monitoring/updates.py, see monitoring/describe.py).  Every function that takes the path of indicators.toml also
+reads the two files next to it, so a copy of data/ (tests, previews) carries its own catalogue; all three are
+validated together.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from .mapping import Rule
 DATA_DIR = settings.DATA_DIR
 CATALOG_FILE = DATA_DIR / "indicators.toml"
 OWN_CATALOG_NAME = "own_indicators.toml"  # beside indicators.toml
+DESCRIBED_CATALOG_NAME = "described_indicators.toml"  # beside indicators.toml: new tables described on the page
 FIELDS_FILE = DATA_DIR / "handlungsfelder.toml"
 
 HANDLUNGSFELDER = ["Sprache", "Bildung", "Arbeit", "Wohnen", "Gesundheit", "Zusammenleben", "Bevölkerung"]
@@ -52,10 +56,27 @@ def own_catalog_file(path: Path = CATALOG_FILE) -> Path:
     return path.with_name(OWN_CATALOG_NAME)
 
 
+def described_catalog_file(path: Path = CATALOG_FILE) -> Path:
+    return path.with_name(DESCRIBED_CATALOG_NAME)
+
+
 def entries(path: Path = CATALOG_FILE) -> list[dict]:
-    """The [[indicator]] entries of indicators.toml followed by those of own_indicators.toml (if present)."""
-    own = own_catalog_file(path)
-    return _load(path)["indicator"] + (_load(own).get("indicator", []) if own.is_file() else [])
+    """The [[indicator]] entries of indicators.toml followed by those of own_indicators.toml and
+    described_indicators.toml (each if present)."""
+    result = list(_load(path)["indicator"])
+    for beside in (own_catalog_file(path), described_catalog_file(path)):
+        if beside.is_file():
+            result += _load(beside).get("indicator", [])
+    return result
+
+
+def described_records(path: Path = CATALOG_FILE) -> list[dict]:
+    """The [[description]] records of described_indicators.toml: what was described, from which file, when, and
+    which catalogue entries it made (monitoring/describe.py)."""
+    described = described_catalog_file(path)
+    return list(_load(described).get("description", [])) if described.is_file() else []
+
+
 
 
 def own_indicator_ids(path: Path = CATALOG_FILE) -> list[str]:

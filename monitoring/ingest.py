@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from . import geo
+from . import describe, geo
 from .catalog import load_catalog, load_rules, own_indicator_ids
 from .fmt import fmt_megabytes
 from .importers import ImportRejected, detect_layout, own_figures, read_file
@@ -27,6 +28,14 @@ from .provenance import OWN_LICENCE
 KEPT_CODES = r"^(DG|\d{2}|\d{5})$"
 UNZIPPED_FACTOR = 20  # a zip may unpack to this many times the upload limit (GENESIS CSVs compress ~20:1)
 FACT_DTYPES = {"year": "int64", "value": "float64", "priority": "int64"}
+
+
+@dataclass
+class NeedsDescription(ImportRejected):
+    """A readable file whose values no catalogue entry uses (a new table): its record gets the status
+    "beschreiben" and what the file offers to describe (describe.Offer), instead of a rejection."""
+
+    offer: describe.Offer | None = None
 
 
 def map_to_facts(observations: pd.DataFrame, rules: list[Rule]) -> pd.DataFrame:
@@ -102,6 +111,9 @@ def import_item(item, limit: int, context: Context):
         observations = _with_overrides(observations, item[2] if isinstance(item, tuple) and len(item) > 2 else {})
         record.update(layout=layout, rows=len(observations))
         facts, rejected, warnings = _checked_facts(name, observations, layout, context)
+    except NeedsDescription as err:
+        record.update(status="beschreiben", reason=err.reason, offer=err.offer)
+        return record, empty_facts(), [], []
     except ImportRejected as err:
         record.update(status="abgelehnt", reason=str(err))
         return record, empty_facts(), [{"file": err.file, "line": err.line, "column": err.column or "",
@@ -146,10 +158,15 @@ def _checked_facts(name: str, observations: pd.DataFrame, layout: str, context: 
     facts = map_to_facts(observations, context.own_rules if own else context.rules) if not observations.empty \
         else empty_facts()
     if facts.empty and not rejected:
-        tables = ", ".join(sorted(observations["table"].unique())[:5]) if not observations.empty else "–"
-        raise ImportRejected(name, f"Die Datei ist lesbar ({layout}), aber keine Kennzahl des Katalogs nutzt ihre "
-                                   f"Tabelle ({tables}). Neue Tabellen müssen zuerst im Katalog "
-                                   "(data/indicators.toml) beschrieben werden.")
+        if observations.empty:
+            raise ImportRejected(name, "Die Datei enthält keine Werte.")
+        # A new table: not refused, but offered for describing (monitoring/describe.py, updates.preview).
+        tables = ", ".join(sorted(observations["table"].unique())[:5])
+        raise NeedsDescription(name, f"Die Datei ist lesbar ({layout}), aber keine Kennzahl des Katalogs nutzt diese "
+                                     f"Werte der Tabelle {tables}. Sie lassen sich als neue Kennzahl beschreiben: auf "
+                                     "der Seite „Daten aktualisieren“ unter „Neue Tabelle beschreiben“ oder mit "
+                                     "python -m monitoring import DATEI --describe BESCHREIBUNG.toml.",
+                               offer=describe.offer(observations, name))
     facts = _valid_rows(name, facts, observations, context, own, rejected)
     return typed(facts), rejected, warnings
 

@@ -4,23 +4,34 @@ The files go through the one ingest path (monitoring/ingest.py); the preview bui
 in a temporary folder and compares it with the current one; apply and undo change data/ through the store
 (monitoring/store.py: manifest, commit point, lock).  A preview never writes into data/ or the database.
 No Streamlit here: pages/daten_aktualisieren.py and the command line call these functions.
+
+New tables (monitoring/describe.py): a readable file no catalogue entry uses gets the status "beschreiben" in the
+preview, with what it offers to describe.  A preview given descriptions maps the file through the entries they make,
+builds the would-be database with them in data/described_indicators.toml, and refuses a description whose values do
+not fit (no common regions or Stichtage, a share over 100 %).  apply writes the entries together with the import,
+under the store's lock; undo takes the import's values back out and leaves the description (an entry without values
+shows nothing; a later edition of the table then imports without describing it again).  remove_description takes a
+description out again once no active import has values for it.
 """
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from . import db, plausibility, store
+from . import db, describe, plausibility, store
+from .catalog import DESCRIBED_CATALOG_NAME, catalog_frame, entries
 from .fmt import fmt_number
 from .ingest import Context, conflicts_between_files, empty_facts, import_item, item_name
 from .mapping import FACT_COLUMNS
 from .settings import settings
 from .store import STATUS_LABELS, UpdateError
 
-__all__ = ["Preview", "UpdateError", "apply", "imports_table", "list_imports", "preview", "preview_tables", "undo"]
+__all__ = ["Preview", "UpdateError", "apply", "denominator_choices", "described_table", "imports_table",
+           "list_imports", "preview", "preview_tables", "remove_description", "undo"]
 
 
 def _paths(data_dir: Path | None, db_file: Path | None) -> tuple[Path, Path]:
@@ -50,6 +61,27 @@ class Preview:
     rejected: pd.DataFrame = field(default_factory=lambda: _frame([], REJECTED_COLUMNS))
     warnings: pd.DataFrame = field(default_factory=lambda: _frame([], WARNING_COLUMNS))
     effective: int = 0
+    described: list = field(default_factory=list)  # describe.Described: entries apply adds to the catalogue
+    described_values: dict = field(default_factory=dict)  # described id -> update_6_described_values.sql rows
+    region_names: dict = field(default_factory=dict)  # Land code -> name (a Land sum in the value table)
+
+    @property
+    def needs_description(self) -> list[dict]:
+        """Records of readable files no catalogue entry uses (status "beschreiben", with their describe.Offer)."""
+        return [f for f in self.files if f["status"] == "beschreiben"]
+
+    @property
+    def offers(self) -> dict:
+        """Table code -> what its files offer to describe (files of one table merged)."""
+        offers = {}
+        for record in self.needs_description:
+            offer = record["offer"]
+            offers[offer.table] = offers[offer.table].merged(offer) if offer.table in offers else offer
+        return offers
+
+    def described_table(self, item, kreis: str) -> pd.DataFrame:
+        """The values a description gives for a district, its Land and Germany (German table)."""
+        return describe.value_table(self.described_values[item.id], item, kreis, self.region_names)
 
     def part(self, status: str) -> pd.DataFrame:
         if self.changes.empty:
@@ -76,14 +108,25 @@ class Preview:
         """The preview in German, for the command line."""
         c = {k: fmt_number(v) for k, v in self.counts.items()}
         read = [f for f in self.files if f["status"] == "ok"]
+        new_tables = f"{len(self.needs_description)} mit neuer Tabelle (zu beschreiben), " if self.needs_description \
+            else ""
         lines = [
-            f"Vorschau (Import {self.import_id}): {len(self.files)} Datei(en), {len(read)} lesbar, "
-            f"{len(self.files) - len(read)} abgelehnt.",
+            f"Vorschau (Import {self.import_id}): {len(self.files)} Datei(en), {len(read)} lesbar, {new_tables}"
+            f"{len(self.files) - len(read) - len(self.needs_description)} abgelehnt.",
             f"  neu: {c['new']}, geändert: {c['changed']}, entfernt: {c['removed']}, unverändert: {c['unchanged']}, "
             f"nicht wirksam: {c['superseded']}, abgelehnt: {c['rejected']}, Hinweise: {c['warnings']}",
         ]
         if self.replaces:
             lines.append(f"  ersetzt frühere Importe derselben Tabelle(n): {', '.join(self.replaces)}")
+        for record in self.needs_description:
+            lines.append(f"Neue Tabelle – braucht eine Beschreibung: Datei „{record['name']}“: {record['reason']}")
+        for offer in self.offers.values():
+            lines.append(describe.offer_text(offer))
+        for item in self.described:
+            lines.append(f"Neue Kennzahl „{item.main['name']}“ ({item.main['unit']}; Katalogeinträge: "
+                         f"{', '.join(item.ids)}), Werte für {settings().default_kreis}, Land und Deutschland:")
+            table = self.described_table(item, settings().default_kreis)
+            lines += ["  " + " | ".join(str(v) for v in row) for row in table.itertuples(index=False)]
         for title, frame, text in (("Abgelehnt", self.rejected, _rejection_text),
                                    ("Hinweise", self.warnings, _warning_text)):
             if not frame.empty:
@@ -131,9 +174,13 @@ def _change_text(row) -> str:
 
 
 def preview(items, *, max_bytes: int | None = None, data_dir: Path | None = None, db_file: Path | None = None,
-            progress=None) -> Preview:
+            progress=None, descriptions: list | None = None) -> Preview:
     """Read, map and check the files (paths, (name, bytes) pairs or Streamlit uploads) and compare the database
-    as it would be after the import with the current one.  Changes nothing."""
+    as it would be after the import with the current one.  Changes nothing.
+
+    descriptions: describe.Description of new tables among the files (each applies to the files of its table, or
+    to the only new table); their entries map those files and are in the compared database.  Raises
+    describe.DescriptionError when one does not fit the files, the catalogue or its own values."""
     data_dir, db_file = _paths(data_dir, db_file)
     limit = settings().max_upload_bytes if max_bytes is None else max_bytes
     context = Context(data_dir)
@@ -141,10 +188,20 @@ def preview(items, *, max_bytes: int | None = None, data_dir: Path | None = None
     result = Preview(import_id=store.next_id(manifest), created=store.now(), data_dir=data_dir, db_file=db_file,
                      base_fingerprint=db.data_fingerprint(data_dir))
     items = list(items)
-    facts, rejected, warnings = [], [], []
+    read = []
     for number, item in enumerate(items):
         _report(progress, number / (len(items) + 2), f"Lese {item_name(item)} …")
-        record, file_facts, file_rejected, file_warnings = import_item(item, limit, context)
+        read.append(import_item(item, limit, context))
+    if descriptions:
+        result.files = [record for record, *_ in read]
+        result.described = _described(descriptions, result, context)
+        tables = {item.offer.table for item in result.described}
+        read = [import_item(item, limit, context)
+                if record["status"] == "beschreiben" and record["offer"].table in tables else (record, *rest)
+                for item, (record, *rest) in zip(items, read)]
+    facts, rejected, warnings = [], [], []
+    result.files = []
+    for record, file_facts, file_rejected, file_warnings in read:
         result.files.append(record)
         facts.append(file_facts)
         rejected += file_rejected
@@ -153,14 +210,59 @@ def preview(items, *, max_bytes: int | None = None, data_dir: Path | None = None
     result.rejected = _frame(rejected, REJECTED_COLUMNS).sort_values(["file", "line"], kind="stable", ignore_index=True)
     result.warnings = _frame(warnings, WARNING_COLUMNS)
     if result.facts.empty:
+        if result.described:
+            raise describe.DescriptionError(
+                f"Die Beschreibung „{result.described[0].main['name']}“ ergibt keine Werte für Kreise, Länder oder "
+                "Deutschland (abgelehnte Zeilen siehe Vorschau ohne Beschreibung).")
         return result
     result.tables = sorted({t for f in result.files for t in f.get("tables", [])})
     result.coverage = sorted({c for f in result.files for c in f.get("coverage", [])})
     result.replaces = store.replaced_by(manifest, result.coverage)
     _report(progress, len(items) / (len(items) + 2), "Berechne die Datenbank mit den neuen Werten …")
     _compare(result, manifest)
+    for item in result.described:
+        describe.check_values(result.described_values[item.id], item)
     _report(progress, 1.0, "Vorschau fertig.")
     return result
+
+
+def _described(descriptions: list, result: Preview, context: Context) -> list:
+    """The descriptions bound to the new tables among the files and built into catalogue entries; the context
+    then maps those files through them (and knows their units)."""
+    offers = result.offers
+    if not offers:
+        raise describe.DescriptionError(
+            "Keine der Dateien braucht eine Beschreibung: ihre Werte nutzt schon eine Kennzahl des Katalogs, oder "
+            "die Datei wurde abgelehnt. Eine Beschreibung gilt nur für neue Tabellen.")
+    catalog_path = result.data_dir / "indicators.toml"
+    existing = entries(catalog_path)
+    result.region_names = _land_names(result.data_dir)
+    described = []
+    for description in descriptions:
+        if description.table:
+            if description.table not in offers:
+                raise describe.DescriptionError(
+                    f"Die Beschreibung nennt die Tabelle {description.table}; neu unter den Dateien ist nur "
+                    f"{', '.join(offers)}.")
+            offer = offers[description.table]
+        elif len(offers) == 1:
+            offer = next(iter(offers.values()))
+        else:
+            raise describe.DescriptionError(
+                f"Mehrere neue Tabellen ({', '.join(offers)}): bitte in der Beschreibung angeben, welche gemeint ist "
+                "(table = \"…\").")
+        item = describe.build(description, offer, existing, created=result.created)
+        existing = existing + item.entries
+        described.append(item)
+    added = [entry for item in described for entry in item.entries]
+    context.catalog = catalog_frame(entries(catalog_path) + added).set_index("id", drop=False)
+    context.rules = context.rules + describe.rules(added)
+    return described
+
+
+def _land_names(data_dir: Path) -> dict[str, str]:
+    laender = pd.read_csv(data_dir / "laender.csv", dtype=str)
+    return dict(zip(laender["ags"], laender["name"]))
 
 
 def _report(progress, fraction: float, text: str) -> None:
@@ -177,6 +279,7 @@ def _compare(result: Preview, manifest: dict) -> None:
     with store.temp_folder("preview") as tmp:
         tmp = Path(tmp)
         with store.staging_view(result.data_dir, pending, tmp / "data", pending=result.facts) as view:
+            _place_described(view, result.data_dir, result.described)
             db.build_database(view, tmp / "new.duckdb")
         old = _current_database(result.data_dir, result.db_file, tmp)
         with duckdb.connect(str(tmp / "new.duckdb")) as con:
@@ -189,6 +292,10 @@ def _compare(result: Preview, manifest: dict) -> None:
             result.superseded = con.execute(db.load_sql("update_4_superseded"), params).df()
             result.effective = int(con.execute(db.load_sql("update_5_counts"), params).fetchone()[0] or 0)
             values = con.execute(db.load_sql("build_plausibility_input")).df()
+            for item in result.described:
+                result.described_values[item.id] = con.execute(db.load_sql("update_6_described_values"), {
+                    "indicator": item.id, "numerator": item.numerator_id,
+                    "denominator": item.denominator_id}).df()
     result.warnings = pd.concat([result.warnings, _plausibility_warnings(result.changes, jumps),
                                  _rule_warnings(result.changes, values)], ignore_index=True)
 
@@ -255,7 +362,7 @@ def _import_entry(result: Preview) -> dict:
         "files": [{k: f[k] for k in ("name", "sha256", "layout", "rows", "facts")} for f in result.files
                   if f["status"] == "ok"],
         "tables": result.tables, "coverage": result.coverage, "counts": counts, "replaces": result.replaces,
-        "replaced_by": None, "undone": None,
+        "replaced_by": None, "undone": None, "described": [item.id for item in result.described],
     }
 
 
@@ -269,22 +376,35 @@ def apply(result: Preview, *, allow_rejected: bool = False, progress=None) -> st
     if not result.rejected.empty and not allow_rejected:
         raise UpdateError(f"{fmt_number(len(result.rejected))} Zeile(n) bzw. Datei(en) wurden abgelehnt. Bitte die Dateien "
                           "korrigieren – oder ausdrücklich nur die gültigen Werte übernehmen.")
+    if result.needs_description and not allow_rejected:
+        names = ", ".join(f"„{f['name']}“" for f in result.needs_description)
+        raise UpdateError(f"Neue Tabelle(n) ohne Beschreibung: {names}. Bitte erst beschreiben – oder ausdrücklich nur "
+                          "die übrigen Werte übernehmen.")
     data_dir, db_file = result.data_dir, result.db_file
+    described_path = data_dir / DESCRIBED_CATALOG_NAME
     with store.lock(data_dir, db_file):
         if db.data_fingerprint(data_dir) != result.base_fingerprint:
             raise UpdateError("Die Daten haben sich seit der Vorschau geändert (ein anderer Import oder ein "
                               "Rückgängig). Bitte die Vorschau neu erstellen.")
         entry = _import_entry(result)
+        described_before = described_path.read_bytes() if described_path.is_file() else None
+        described_text = _described_text(result, entry["id"]) if result.described else None
         facts_path = data_dir / store.IMPORTS_DIR / entry["facts_file"]
         _report(progress, 0.1, "Schreibe die neuen Werte …")
         try:
             store.write_parquet(result.facts, facts_path)
             store.crash_point("after_parquet")
+            if described_text is not None:
+                # Before the commit: a kill in between leaves entries without values (harmless), never values
+                # without entries.
+                store.write_atomic(described_path, described_text.encode("utf-8"))
             _report(progress, 0.3, "Baue die Datenbank neu …")
             _commit(data_dir, db_file, store.with_import(store.read_manifest(data_dir), entry))
         except BaseException:
             if entry["id"] not in {e["id"] for e in store.read_manifest(data_dir)["imports"]}:
                 facts_path.unlink(missing_ok=True)  # not committed: leave data/ as it was
+                if described_text is not None:
+                    _restore(described_path, described_before)
             raise
     _report(progress, 1.0, f"Import {entry['id']} übernommen.")
     return entry["id"]
@@ -310,9 +430,103 @@ def list_imports(*, data_dir: Path | None = None) -> list[dict]:
 
 
 def _commit(data_dir: Path, db_file: Path, manifest: dict) -> None:
-    store.commit(data_dir, db_file, manifest, build=db.build_database)
+    def build(view: Path, target: Path) -> Path:
+        _place_described(view, data_dir, [])
+        return db.build_database(view, target)
+
+    store.commit(data_dir, db_file, manifest, build=build)
     if db_file == db.DB_FILE:
         db.reset_connection()
+
+
+# ── the described-indicators catalogue (data/described_indicators.toml) ──────────────────────────────────────
+
+
+def _described_data(data_dir: Path) -> dict:
+    path = data_dir / DESCRIBED_CATALOG_NAME
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _place_described(view: Path, data_dir: Path, described: list) -> None:
+    """The described-indicators file in a staging view of data/: as it is, or with the preview's new entries.
+    (A view links only store.INPUT_FILES; this file is written here, never through a link into data/.)"""
+    target = view / DESCRIBED_CATALOG_NAME
+    if target.is_symlink() or target.exists():
+        target.unlink()
+    source = data_dir / DESCRIBED_CATALOG_NAME
+    if described:
+        target.write_text(describe.file_text(_described_data(data_dir), described), encoding="utf-8")
+    elif source.is_file():
+        target.write_bytes(source.read_bytes())
+
+
+def _described_text(result: Preview, import_id: str) -> str:
+    """The file with the preview's entries, checked again under the lock against the catalogue as it is now."""
+    added = [entry for item in result.described for entry in item.entries]
+    try:
+        catalog_frame(entries(result.data_dir / "indicators.toml") + added)
+    except ValueError as err:
+        raise UpdateError(f"Die Beschreibung passt nicht mehr in den Katalog (inzwischen geändert): {err}. Bitte die "
+                          "Vorschau neu erstellen.") from None
+    return describe.file_text(_described_data(result.data_dir), result.described, import_id)
+
+
+def _restore(path: Path, before: bytes | None) -> None:
+    if before is None:
+        path.unlink(missing_ok=True)
+    else:
+        store.write_atomic(path, before)
+
+
+def remove_description(record_id: str, *, data_dir: Path | None = None, db_file: Path | None = None) -> list[str]:
+    """Take a description and its catalogue entries out of data/described_indicators.toml; returns the entry ids.
+    Refused while an active import has values for them (undo it first) or another entry builds on them."""
+    data_dir, db_file = _paths(data_dir, db_file)
+    with store.lock(data_dir, db_file):
+        text, record = describe.file_text_without(_described_data(data_dir), record_id)
+        ids = set(record.get("indicators", []))
+        for entry in store.active_imports(data_dir):
+            used = pd.read_parquet(data_dir / store.IMPORTS_DIR / entry["facts_file"], columns=["indicator"])
+            if used["indicator"].isin(ids).any():
+                raise UpdateError(f"Die beschriebene Kennzahl „{record_id}“ hat noch Werte aus Import {entry['id']}. "
+                                  "Bitte zuerst diesen Import rückgängig machen.")
+        remaining = [e for e in entries(data_dir / "indicators.toml") if e["id"] not in ids]
+        try:
+            catalog_frame(remaining)
+        except ValueError as err:
+            raise UpdateError(f"Die beschriebene Kennzahl „{record_id}“ lässt sich nicht entfernen: eine andere "
+                              f"Kennzahl baut auf ihr auf ({err}).") from None
+        path = data_dir / DESCRIBED_CATALOG_NAME
+        before = path.read_bytes()
+        store.write_atomic(path, text.encode("utf-8"))
+        try:
+            db.build_database(data_dir, db_file)
+        except BaseException:
+            store.write_atomic(path, before)
+            raise
+    if db_file == db.DB_FILE:
+        db.reset_connection()
+    return sorted(ids)
+
+
+def denominator_choices(*, data_dir: Path | None = None) -> dict[str, str]:
+    """Indicators a description may divide by (counts the catalogue already has): id -> "name (unit)"."""
+    data_dir, _ = _paths(data_dir, None)
+    catalog = catalog_frame(entries(data_dir / "indicators.toml"))
+    counts = catalog[catalog["kind"] == "count"].sort_values("name")
+    return {row.id: f"{row.name} ({row.unit})" for row in counts.itertuples()}
+
+
+def described_table(*, data_dir: Path | None = None) -> pd.DataFrame:
+    """The descriptions made so far, newest first, with German column names (page and command line)."""
+    data_dir, _ = _paths(data_dir, None)
+    names = {e["id"]: e.get("name", "") for e in _described_data(data_dir).get("indicator", [])}
+    rows = [{"Kennung": r.get("id", ""), "Name": names.get(r.get("id", ""), ""), "Tabelle": r.get("table", ""),
+             "Datei": r.get("file", ""), "beschrieben": str(r.get("created", "")).replace("T", " ")[:16],
+             "Import": r.get("import_id", ""), "Katalogeinträge": ", ".join(r.get("indicators", []))}
+            for r in reversed(_described_data(data_dir).get("description", []))]
+    return pd.DataFrame(rows, columns=["Kennung", "Name", "Tabelle", "Datei", "beschrieben", "Import",
+                                       "Katalogeinträge"])
 
 
 def imports_table(*, data_dir: Path | None = None) -> pd.DataFrame:
