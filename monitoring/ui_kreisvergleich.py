@@ -9,6 +9,7 @@ import streamlit as st
 
 from . import charts, export, fmt, url_params
 from .compare import CHARACTERISTICS, DEFAULT_CHARACTERISTICS, ranking_window, similar_districts
+from .provenance import escape_markdown
 from .ui import (
     GERMANY,
     LAND,
@@ -130,16 +131,62 @@ def _comparison_values(choice: ComparisonChoice) -> pd.DataFrame:
     return query("comparison_values", indicator=choice.indicator, scope=choice.scope, category="", year=choice.year)
 
 
+CLICKED = "kv_angeklickt"  # the district a click on the map or a bar shows in place (not yet the chosen one)
+HOME = "kv_heimatkreis"  # the district chosen before "als Kreis wählen", for the way back
+
+
 def _select_district(widget_key: str) -> None:
-    """Callback of a map or ranking click: the clicked district becomes the shared filter (and so the URL).
-    A map point carries the AGS as its location, a ranking bar as its y value."""
+    """Callback of a map or ranking click: the clicked district's values are shown in place, beside the chosen
+    district; the whole dashboard switches only with "als Kreis wählen".  A map point carries the AGS as its
+    location, a ranking bar as its y value."""
     points = (st.session_state.get(widget_key) or {}).get("selection", {}).get("points", [])
     if not points:
         return
     ags = points[0].get("location") or points[0].get("y")
     if ags in districts().index:
-        st.session_state["kreis"] = ags
-        st.session_state["url_note"] = ""
+        st.session_state[CLICKED] = ags
+
+
+def _choose_clicked(ags: str, home: str) -> None:
+    st.session_state[HOME] = home
+    st.session_state["kreis"] = ags
+    st.session_state["url_note"] = ""
+    st.session_state.pop(CLICKED, None)
+
+
+def _back_home(home: str) -> None:
+    st.session_state["kreis"] = home
+    st.session_state["url_note"] = ""
+    st.session_state.pop(HOME, None)
+
+
+def clicked_district(choice: ComparisonChoice) -> None:
+    """The clicked district's value, rank and difference to the chosen one, with "als Kreis wählen" and a way back;
+    after a switch, a button back to the district chosen before."""
+    filters = current_filters()
+    clicked = st.session_state.get(CLICKED)
+    home = st.session_state.get(HOME)
+    if clicked and clicked != filters.kreis:
+        meta = indicator(choice.indicator)
+        values = _comparison_values(choice).set_index("ags", drop=False)
+        decimals = int(meta["decimals"])
+        name = districts().loc[clicked, "label"]
+        value = values["value"].get(clicked)
+        own = values["value"].get(filters.kreis)
+        with st.container(border=True, key="kv_angeklickt_box"):
+            st.markdown(f"**{escape_markdown(name)}**: {fmt.fmt_value(value, meta['unit'], decimals)} · "
+                        f"{rank_text(values, clicked, meta['direction'])}")
+            if not fmt.is_missing(value) and not fmt.is_missing(own):
+                st.caption(f"{filters.kreis_name}: {fmt.fmt_value(own, meta['unit'], decimals)} "
+                           f"(Unterschied {fmt.fmt_change(value - own, meta['unit'], decimals)})")
+            left, right = st.columns(2)
+            left.button(f"{name} als Kreis wählen", key="kv_als_kreis", icon=":material/check:",
+                        on_click=_choose_clicked, args=(clicked, filters.kreis))
+            right.button("Auswahl aufheben", key="kv_aufheben", icon=":material/close:",
+                         on_click=lambda: st.session_state.pop(CLICKED, None))
+    elif home and home != filters.kreis and home in districts().index:
+        st.button(f"Zurück zu {districts().loc[home, 'label']}", key="kv_zurueck", icon=":material/undo:",
+                  on_click=_back_home, args=(home,))
 
 
 @st.cache_resource(**VIEW_CACHE)
@@ -160,6 +207,7 @@ def comparison_map(choice: ComparisonChoice) -> None:
     view = _map_view(choice, current_filters().kreis)
     st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_map", on_select=_map_clicked,
                     selection_mode="points")
+    clicked_district(choice)
     missing = int(view.frame["value"].isna().sum())
     if missing:
         st.caption(f"{missing} Kreise ohne Wert (grau).")
@@ -198,6 +246,7 @@ def comparison_ranking(choice: ComparisonChoice) -> None:
     view = _comparison_ranking_view(choice, filters.kreis, filters.kreis_name, highlight)
     st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_ranking", on_select=_ranking_clicked,
                     selection_mode="points")
+    clicked_district(choice)
     numbers_behind(view.frame, indicator(choice.indicator), filters, key="kv_ranking")
 
 

@@ -167,7 +167,30 @@ def test_nothing_is_loaded_from_outside_the_server(server, page):
     assert outside == []
 
 
-def test_click_on_the_map_selects_that_district_and_puts_it_in_the_url(server, page):
+def _clicked_switches_only_on_request_and_leads_back(page) -> None:
+    """After a click on the map or a bar: the clicked district's values appear in place, the dashboard stays with
+    Rastatt; "als Kreis wählen" switches it, "Zurück zu Rastatt" returns."""
+    choose_button = page.get_by_role("button", name="als Kreis wählen")
+    choose_button.wait_for(timeout=FIRST_LOAD_TIMEOUT_MS)
+    wait_for_idle(page)
+    assert query_of(page.url)["kreis"][0].startswith("08216") and DEFAULT_KREIS in main_title(page)
+    clicked = choose_button.inner_text().split("\n")[-1].replace(" als Kreis wählen", "").strip()  # after the icon
+    assert clicked and clicked != DEFAULT_KREIS
+    choose_button.click()
+    page.wait_for_function("() => !new URL(location.href).searchParams.get('kreis')?.startsWith('08216')",
+                           timeout=FIRST_LOAD_TIMEOUT_MS)
+    wait_for_idle(page)
+    chosen = query_of(page.url)["kreis"][0]
+    assert chosen.startswith("08") and chosen != "08216"
+    assert selected_option(page, "Kreis") == clicked and DEFAULT_KREIS not in main_title(page)
+    page.get_by_role("button", name=f"Zurück zu {DEFAULT_KREIS}").click()
+    page.wait_for_function("() => new URL(location.href).searchParams.get('kreis')?.startsWith('08216')",
+                           timeout=FIRST_LOAD_TIMEOUT_MS)
+    wait_for_idle(page)
+    assert selected_option(page, "Kreis") == DEFAULT_KREIS
+
+
+def test_click_on_the_map_shows_that_district_in_place_and_switches_only_on_request(server, page):
     open_page(page, server.url + "kreisvergleich?kreis=08216", charts=1)
     # the boundaries come from app/static/ (static serving): without them the map would stay empty
     districts = page.locator(".js-plotly-plot .choroplethlayer path.choroplethlocation")
@@ -178,16 +201,10 @@ def test_click_on_the_map_selects_that_district_and_puts_it_in_the_url(server, p
     box = page.locator(".js-plotly-plot .choroplethlayer").first.bounding_box()
     # the map shows Baden-Württemberg: the point in its middle lies in a district other than Rastatt
     page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.5)
-    page.wait_for_function("() => !new URL(location.href).searchParams.get('kreis')?.startsWith('08216')",
-                           timeout=FIRST_LOAD_TIMEOUT_MS)
-    wait_for_idle(page)
-    chosen = query_of(page.url)["kreis"][0]
-    assert chosen.startswith("08") and chosen != "08216"
-    assert selected_option(page, "Kreis") != DEFAULT_KREIS
-    assert DEFAULT_KREIS not in main_title(page)
+    _clicked_switches_only_on_request_and_leads_back(page)
 
 
-def test_comparison_tab_switch_shows_the_ranking_in_the_url_and_a_bar_click_selects(server, page, browser):
+def test_comparison_tab_switch_shows_the_ranking_in_the_url_and_a_bar_click_shows_the_district(server, page, browser):
     open_page(page, server.url + "kreisvergleich?kreis=08216", charts=1)
     page.get_by_role("tab", name="Rangfolge").click()
     page.wait_for_url(lambda url: query_of(url).get("ansicht") == ["rangfolge"], timeout=30_000)
@@ -203,14 +220,11 @@ def test_comparison_tab_switch_shows_the_ranking_in_the_url_and_a_bar_click_sele
         assert any(text["title"].startswith("Rangfolge") for text in chart_texts(other))
     finally:
         context.close()
-    # a click on the top bar (the highest value, not Rastatt) selects that district
+    # a click on the top bar (the highest value, not Rastatt) shows that district in place
     top_bar = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot .bars .point path')]
         .map(p => p.getBoundingClientRect()).sort((a, b) => a.top - b.top)[0].toJSON()""")
     page.mouse.click(top_bar["x"] + top_bar["width"] / 2, top_bar["y"] + top_bar["height"] / 2)
-    page.wait_for_function("() => !new URL(location.href).searchParams.get('kreis')?.startsWith('08216')",
-                           timeout=FIRST_LOAD_TIMEOUT_MS)
-    wait_for_idle(page)
-    assert query_of(page.url)["kreis"][0].startswith("08") and DEFAULT_KREIS not in main_title(page)
+    _clicked_switches_only_on_request_and_leads_back(page)
 
 
 def test_numbers_behind_a_chart_open_on_request_and_download_as_german_csv(server, page):
