@@ -41,6 +41,31 @@ def attributions(values: pd.Series) -> list[str]:
     return sorted(f"{base}, {year}" if year else base for base, year in latest.items())
 
 
+# Web addresses of official publishers: a published figure whose source lies elsewhere was taken from the press
+# (a newspaper or blog reproducing a press release) and is labelled so.
+OFFICIAL_DOMAINS = ("statistik-bw.de", "destatis.de", "statistikportal.de", "regionalstatistik.de", "zensus2022.de",
+                    "bamf.de", "bundestag.de", "dip.bundestag.de", "baden-wuerttemberg.de", "arbeitsagentur.de",
+                    "rhein-neckar-kreis.de", "landkreis-rastatt.de", "landkreis-goeppingen.de", "gesundheitsamt-bw.de",
+                    "bund.de", "govdata.de", "bbsr.bund.de")
+_URL = re.compile(r"\((https?://[^)\s]+)\)\s*$")
+
+
+def is_press(attribution: str) -> bool:
+    """True for a published figure whose source (the URL in brackets at its end) is not an official publisher."""
+    found = _URL.search(str(attribution or ""))
+    if not found:
+        return False
+    host = re.sub(r"^https?://(www\.)?", "", found.group(1)).split("/")[0].lower()
+    return not any(host == domain or host.endswith("." + domain) for domain in OFFICIAL_DOMAINS)
+
+
+def press_publisher(attribution: str) -> str:
+    """"RNZ (dpa/lsw) 2020-06: Viele …" -> "RNZ": the publisher, without agency, date and headline."""
+    head = str(attribution).split(":")[0]
+    head = re.sub(r"\s*\(.*?\)", "", head)  # "(dpa)", "(Pressemitteilung …)"
+    return re.sub(r"\s+\d{4}(-\d{2}){0,2}$", "", head).strip()
+
+
 def source_line(frame: pd.DataFrame, meta: pd.Series) -> str:
     """'Quelle: <attribution>, Tabelle …, Stand …; eigene Berechnung' for the rows a chart shows."""
     frame = frame.dropna(subset=["source"])
@@ -50,12 +75,18 @@ def source_line(frame: pd.DataFrame, meta: pd.Series) -> str:
     tables = [s for s in sources if TABLE_CODE.match(s)]
     others = [s for s in sources if not TABLE_CODE.match(s)]
     stands = sorted(s for s in frame["stand"].dropna().unique() if s)
-    attribution = "; ".join(attributions(frame.get("attribution", pd.Series(dtype=str))))
-    parts = [attribution or "siehe Daten & Methodik"]
+    all_attributions = frame.get("attribution", pd.Series(dtype=str)).dropna()
+    press = all_attributions[all_attributions.map(is_press)]
+    attribution = "; ".join(attributions(all_attributions[~all_attributions.map(is_press)]))
+    parts = [attribution or ("" if len(press) else "siehe Daten & Methodik")]
     if tables:
         parts.append(f"Tabelle {', '.join(tables)}")
     parts += others
-    text = "Quelle: " + ", ".join(parts)
+    if len(press):
+        publishers = sorted({press_publisher(a) for a in press})
+        parts.append(f"Presseberichte ({', '.join(publishers)}; keine amtliche Tabelle, amtliche Werte haben "
+                     "Vorrang)")
+    text = "Quelle: " + ", ".join(p for p in parts if p)
     if stands:
         text += f", Stand {fmt_stand(stands[-1])}"
     if frame.get("basis", pd.Series(dtype=str)).fillna("").str.startswith("eigene Berechnung").any():
