@@ -7,7 +7,7 @@ import time
 
 import streamlit as st
 
-from monitoring import auth, ui
+from monitoring import auth, ui, ui_slides
 from monitoring.settings import settings
 
 STARTED = time.perf_counter()
@@ -15,10 +15,9 @@ STARTED = time.perf_counter()
 st.set_page_config(page_title="Integrationsmonitor", page_icon=ui.FAVICON, layout="wide")
 ui.page_style()  # tiles that wrap instead of cutting text off; print without sidebar
 
-FIELD_PAGES = [
-    st.Page(f"pages/{field['slug']}.py", title=field["name"], icon=field["icon"], url_path=field["slug"])
-    for field in ui.fields().values()
-]
+# The Handlungsfelder of the installation's structure (data/strukturen/<struktur>.toml), URL = slug; a broken
+# structure stops here with its file, line and entry.
+FIELD_PAGES = ui.field_pages()
 DATA_PAGES = [st.Page("pages/daten_methodik.py", title="Daten & Methodik", icon=":material/description:",
                       url_path="daten-methodik")]
 DATA_PAGES.append(st.Page("pages/ziele_massnahmen.py", title="Ziele & Maßnahmen", icon=":material/flag:", url_path="ziele-massnahmen"))
@@ -28,6 +27,15 @@ DATA_PAGES.append(st.Page("pages/bericht.py", title="Bericht erstellen", icon=":
 if settings().editing_enabled and auth.editing_offered():
     DATA_PAGES.append(st.Page("pages/daten_aktualisieren.py", title="Daten aktualisieren", icon=":material/upload_file:",
                               url_path="daten-aktualisieren"))
+# Foliensatz and presentation (data/foliensaetze/: the installation's own data, not in public mode).  Presentation
+# mode (?praesentation=1, a prepared link): no sidebar, header or footer, the slide fills the screen.
+if not settings().public:
+    DATA_PAGES += [st.Page("pages/foliensatz.py", title="Foliensatz", icon=":material/playlist_play:", url_path="foliensatz"),
+                   st.Page("pages/praesentation.py", title="Präsentation", icon=":material/co_present:", url_path="praesentation")]
+PRESENTING = st.query_params.get("praesentation") == "1"
+if PRESENTING:
+    st.set_page_config(initial_sidebar_state="collapsed")
+    ui_slides.presentation_style()
 navigation = st.navigation(
     {
         "Monitoring": [st.Page("pages/ueberblick.py", title="Überblick", icon=":material/dashboard:",
@@ -42,7 +50,8 @@ navigation = st.navigation(
 # waits for the database build), so the browser never shows Streamlit's automatic list of the files in pages/.
 st.session_state["filters"] = ui.sidebar_filters()
 navigation.run()
-ui.footer()
+if not PRESENTING:
+    ui.footer()
 
 if os.environ.get("INTEGRATIONSMONITOR_TIMING"):  # for bench/bench_pages.py: the script's own run time
     print(f"SCRIPT_MS {navigation.url_path or 'ueberblick'} {(time.perf_counter() - STARTED) * 1000:.1f}", flush=True)

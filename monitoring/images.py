@@ -130,6 +130,7 @@ def slide_figure(fig: go.Figure, *, subtitle: str | None = None) -> go.Figure:
     """A copy of a house-style figure laid out for a 16:9 slide, with an optional subtitle (plain text) under the
     title; the plot area moves down to make room."""
     out = go.Figure(copy.deepcopy(fig.to_dict()))
+    _keep_pixel_offsets(out, subtitle_room=SUBTITLE_ROOM if subtitle else 0)
     out.update_layout(width=SLIDE_WIDTH, height=SLIDE_HEIGHT)
     if subtitle:
         top = out.layout.margin.t if out.layout.margin.t is not None else 80
@@ -140,6 +141,44 @@ def slide_figure(fig: go.Figure, *, subtitle: str | None = None) -> go.Figure:
                                          "family": charts.FONT_FAMILY}}},
         )
     return out
+
+
+SLIDE_TITLE_WRAP = 70  # characters per title line on a slide (the dashboard wraps for a phone's width)
+SLIDE_SOURCE_WRAP = 95  # characters per source line on a slide
+TITLE_LINE, SOURCE_LINE = 26, 16  # px per line, as monitoring/charts.py apply_house_style counts them
+
+
+def _keep_pixel_offsets(fig: go.Figure, *, subtitle_room: int) -> None:
+    """Lay a house-style figure out again for the slide's 960 × 540: title and source line wrapped for the slide's
+    width (the dashboard wraps them for a phone), the margins changed by the lines saved, and the title (container
+    coordinates) and the source line (below the plot area, paper coordinates) kept at their distance in pixels --
+    the house style computes both from the figure's own height (450 px, a ranking ~1000 px)."""
+    layout = fig.layout
+    old_height = layout.height or charts.DEFAULT_HEIGHT
+    top = layout.margin.t if layout.margin.t is not None else 80
+    bottom = layout.margin.b if layout.margin.b is not None else 80
+    old_plot = max(old_height - top - bottom, 40)
+    title = layout.title
+    if title.text:
+        before = title.text.count("<br>") + 1
+        lines = charts._wrap(title.text.replace("<br>", " "), SLIDE_TITLE_WRAP)
+        title.text = "<br>".join(lines)
+        top += TITLE_LINE * (len(lines) - before)
+        if title.yref == "container":
+            title.y = 1 - (12 + 12 * (len(lines) - 1)) / SLIDE_HEIGHT
+    elif title.yref == "container" and title.y is not None:
+        title.y = 1 - (1 - title.y) * old_height / SLIDE_HEIGHT
+    for annotation in layout.annotations:
+        if annotation.name == "source" and annotation.text:
+            before = annotation.text.count("<br>") + 1
+            lines = charts._wrap(annotation.text.replace("<br>", " "), SLIDE_SOURCE_WRAP)
+            annotation.text = "<br>".join(lines)
+            bottom += SOURCE_LINE * (len(lines) - before)
+    layout.margin.t, layout.margin.b = top, bottom
+    new_plot = max(SLIDE_HEIGHT - top - subtitle_room - bottom, 40)
+    for annotation in layout.annotations:
+        if annotation.yref == "paper" and annotation.y is not None and annotation.y < 0:
+            annotation.y = annotation.y * old_plot / new_plot
 
 
 def to_png(fig: go.Figure, *, subtitle: str | None = None) -> bytes:
@@ -167,6 +206,70 @@ def level_stand_line(frame: pd.DataFrame, names: dict[str, str] | None = None) -
     if stands:
         parts.append(f"Stand {fmt_stand(stands[-1])}")
     return " · ".join(parts)
+
+
+# ── tile groups ──────────────────────────────────────────────────────────────────────────────────────
+
+GOOD_COLOR, BAD_COLOR = "#1B7837", "#B2182B"  # the delta of a tile: better / worse in the indicator's direction
+
+
+def tiles_figure(cards: list[dict], *, title: str, source_line: str) -> go.Figure:
+    """A group of key-figure tiles as a figure (slides have no st.metric): one card per tile with its label, value,
+    change and what the change compares with; title and source line as on every chart (``to_png(fig,
+    subtitle=...)`` adds the level and Stand line).
+
+    cards: dicts with label, value (German text), delta (text or ""), tone ("good", "bad" or ""), detail (text).
+    All texts are plain; they are escaped here."""
+    title_lines = charts._wrap(charts.plain_text(title), SLIDE_TITLE_WRAP)
+    source_lines = charts._wrap(charts.plain_text(source_line), SLIDE_SOURCE_WRAP)
+    fig = go.Figure()
+    top = 18 + 26 * len(title_lines) + 8
+    bottom = 16 * len(source_lines) + 24
+    fig.update_layout(
+        template="none", width=SLIDE_WIDTH, height=SLIDE_HEIGHT, separators=",.", paper_bgcolor="white",
+        plot_bgcolor="white", showlegend=False, margin={"l": 24, "r": 24, "t": top, "b": bottom},
+        font={"family": charts.FONT_FAMILY, "size": charts.FONT_SIZE, "color": charts.TEXT_COLOR},
+        title={"text": "<br>".join(title_lines), "xref": "container", "x": 0.01, "xanchor": "left",
+               "yref": "container", "y": 1 - (12 + 12 * (len(title_lines) - 1)) / SLIDE_HEIGHT, "yanchor": "top",
+               "font": {"family": charts.FONT_FAMILY, "size": charts.TITLE_SIZE, "color": charts.TEXT_COLOR}},
+        xaxis={"visible": False, "range": [0, 1], "fixedrange": True},
+        yaxis={"visible": False, "range": [0, 1], "fixedrange": True},
+        meta={"source": source_line},
+    )
+    count = max(len(cards), 1)
+    per_row = count if count <= 4 else 3
+    rows = -(-count // per_row)
+    gap = 0.03
+    width = (1 - gap * (per_row - 1)) / per_row
+    height = (1 - gap * (rows - 1)) / rows
+    font = charts.FONT_FAMILY
+    for number, card in enumerate(cards):
+        row, column = divmod(number, per_row)
+        x0 = column * (width + gap)
+        y1 = 1 - row * (height + gap)
+        fig.add_shape(type="rect", xref="x", yref="y", x0=x0, x1=x0 + width, y0=y1 - height, y1=y1,
+                      line={"color": "#BDBDBD", "width": 1}, fillcolor="#FAFAFA", layer="below")
+        chars = max(int(width * 900 / 9), 12)  # characters per line of the label at 15 px
+        label = "<br>".join(charts._wrap(charts.plain_text(card.get("label", "")), chars)[:3])
+        detail = "<br>".join(charts._wrap(charts.plain_text(card.get("detail", "")), int(chars * 1.2))[:4])
+        left = x0 + 0.012
+        texts = [
+            (label, 15, charts.TEXT_COLOR, y1 - 0.03, "top"),
+            (charts.plain_text(card.get("value", "")), 34, charts.TEXT_COLOR, y1 - height * 0.46, "middle"),
+        ]
+        if card.get("delta"):
+            tone = {"good": GOOD_COLOR, "bad": BAD_COLOR}.get(card.get("tone", ""), charts.MUTED_COLOR)
+            texts.append((charts.plain_text(card["delta"]), 17, tone, y1 - height * 0.64, "middle"))
+        texts.append((detail, 12, charts.MUTED_COLOR, y1 - height + 0.02, "bottom"))
+        for text, size, color, y, anchor in texts:
+            fig.add_annotation(text=text, x=left, y=y, xref="x", yref="y", xanchor="left", yanchor=anchor,
+                               align="left", showarrow=False, font={"family": font, "size": size, "color": color})
+    fig.add_annotation(
+        name="source", text="<br>".join(source_lines), showarrow=False, xref="paper", yref="paper", x=0,
+        y=-(12 / max(SLIDE_HEIGHT - top - bottom, 40)), xanchor="left", yanchor="top", align="left",
+        font={"family": font, "size": charts.SOURCE_SIZE, "color": charts.MUTED_COLOR},
+    )
+    return fig
 
 
 # ── file names ────────────────────────────────────────────────────────────────────────────────────────

@@ -4,6 +4,9 @@
     build_pptx(slides, district, date, data_status) → bytes          title slide, one slide per chart, closing slide
     build_pdf(slides, district, date, data_status)  → bytes          the same pages, 16:9, for handing round
     build_report(...)                               → Report         all of it, with a progress callback
+    item_slide(item, ags, year_from, year_to)       → ChartSlide     one item of a Foliensatz (trend, breakdown,
+                                                                     ranking, tile group), also the presentation's
+    build_set_report(slide_set)                     → Report         the report of a saved Foliensatz
 
 The charts are the dashboard's own: for every ``trends`` indicator of the chosen Handlungsfelder
 (data/handlungsfelder.toml) the ``series`` query for the district, its Land and Germany, drawn by
@@ -30,10 +33,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, fmt, images
+from . import charts, fmt, images, tiles
 from .catalog import load_catalog, load_fields
 from .db import run_query
+from .plausibility import read_warnings
 from .provenance import LICENCE, LICENCE_URL, attributions, fmt_stand, source_line
+from .slide_sets import Item, SlideSet
 
 Progress = Callable[[float, str], None]
 GERMANY = "DG"
@@ -56,6 +61,8 @@ class ChartSlide:
     indicator: str = ""
     handlungsfeld: str = ""
     attributions: list[str] = dc_field(default_factory=list)
+    statement: str = ""  # the key statement in one line (the presentation shows it under the chart)
+    subtitle: str = ""  # level and Stand (also drawn into the picture)
 
 
 @dataclass
@@ -189,6 +196,246 @@ def chart_slides(ags: str, field_names: Iterable[str], year_from: int, year_to: 
             slides.append(slide)
     progress(share, f"{len(slides)} Diagramme erstellt")
     return slides
+
+
+# ── Foliensatz items: the dashboard's cards as slides ─────────────────────────────────────────────────
+# The same queries and figure builders as monitoring/ui.py's cards (_trend_view, _breakdown_view, _ranking_view,
+# the tiles of key_figures), with the district's Land and Germany as benchmarks (a set has no sidebar choice).
+
+# Which end of a ranking is rank 1 (as monitoring/ui.py RANK_ORDER: queries/comparison_values.sql ranks by direction).
+RANK_ORDER = {"higher_better": "1 = höchster Wert = günstigster", "lower_better": "1 = niedrigster Wert = günstigster",
+              "neutral": "nach Höhe (1 = höchster Wert), ohne Wertung"}
+TONES = {"higher_better": ("good", "bad"), "lower_better": ("bad", "good"), "neutral": ("", "")}
+RANKING_SLIDE_ROWS = 22  # districts drawn on a ranking slide at full label size; more get a smaller label font
+
+
+def item_label(item: Item, catalog: pd.DataFrame | None = None) -> str:
+    """"Zeitreihe: Ausländeranteil" – what an item is, for lists."""
+    from .slide_sets import KINDS
+
+    if item.kind == "tiles":
+        return f"{KINDS['tiles']}: Handlungsfeld {item.field}"
+    catalog = catalog if catalog is not None else load_catalog().set_index("id", drop=False)
+    name = catalog.loc[item.indicator, "name"] if item.indicator in catalog.index else item.indicator
+    extra = f" ({item.category})" if item.category else f" nach {item.breakdown}" if item.breakdown else ""
+    return f"{KINDS[item.kind]}: {name}{extra}"
+
+
+def _level_suffix(frame: pd.DataFrame, kreis: str, land_name: str) -> str:
+    """" – kein Kreiswert: Landeswert Baden-Württemberg und Bundeswert" (as monitoring/ui.py _level_suffix)."""
+    valued = frame[frame["value"].notna()] if "value" in frame else frame
+    if valued.empty or (valued["ags"] == kreis).any():
+        return ""
+    codes = set(valued["ags"])
+    levels = [level for level, present in (("land", any(len(a) == 2 for a in codes)), ("de", GERMANY in codes))
+              if present]
+    text = tiles.level_title(levels, land_name)
+    return f" – kein Kreiswert: {text}" if text else ""
+
+
+def _rank_text(frame: pd.DataFrame, ags: str, direction: str) -> str:
+    own = frame[frame["ags"] == ags]
+    if own.empty or pd.isna(own["rank"].iloc[0]):
+        return "ohne Wert"
+    return (f"Rang {int(own['rank'].iloc[0])} von {int(own['ranked'].iloc[0])}, "
+            f"{RANK_ORDER.get(direction, RANK_ORDER['neutral'])}")
+
+
+def _latest_line(rows: pd.DataFrame, meta: pd.Series) -> str:
+    rows = rows.dropna(subset=["value"]).sort_values("period")
+    if rows.empty:
+        return ""
+    last = rows.iloc[-1]
+    return (f"{last['name']}: {fmt.fmt_value(last['value'], meta['unit'], int(meta['decimals']))} "
+            f"({fmt.fmt_period(last['period'], meta['period_type'])})")
+
+
+def _trend(item: Item, meta, ags, land, land_name, year_from, year_to):
+    regions = [ags, land, GERMANY]
+    frame = run_query("series", indicator=item.indicator, regions=regions, category=item.category,
+                      year_from=year_from, year_to=year_to)
+    if frame.empty or frame["value"].notna().sum() == 0:
+        return None
+    category = f" – {item.category}" if item.category else ""
+    title = f"{meta['name']}{category} ({meta['unit']}){_level_suffix(frame, ags, land_name)}, {year_from}–{year_to}"
+    figure = charts.time_series_figure(
+        frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source_line(frame, meta),
+        focus_ags=ags, period_type=meta["period_type"],
+    )
+    lines = key_figures(frame, meta, ags)
+    own = _latest_line(frame[frame["ags"] == ags], meta) or _latest_line(frame, meta)
+    change = next((line for line in lines if line.startswith("Veränderung")), "")
+    return frame, figure, lines, " · ".join(part for part in (own, change) if part)
+
+
+def _breakdown(item: Item, meta, ags, land, land_name, district, year_to):
+    frame = run_query("breakdown", indicator=item.indicator, breakdown=item.breakdown, regions=[ags, land, GERMANY],
+                      year_to=year_to)
+    if frame.empty or frame["value"].notna().sum() == 0:
+        return None
+    period = fmt.fmt_period(frame["period"].iloc[0], meta["period_type"])
+    by = "" if f"nach {item.breakdown}" in meta["name"] else f" nach {item.breakdown}"
+    title = f"{meta['name']}{by} ({meta['unit']}){_level_suffix(frame, ags, land_name)}, {period}"
+    figure = charts.breakdown_figure(frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
+                                     source_line=source_line(frame, meta), focus_name=district)
+    focus = frame[frame["ags"] == ags] if (frame["ags"] == ags).any() else frame[frame["ags"] == frame["ags"].iloc[0]]
+    unit, decimals = meta["unit"], int(meta["decimals"])
+    lines = [f"{row.name}, {row.category}: {fmt.fmt_value(row.value, unit, decimals)}"
+             for row in focus.itertuples(index=False) if pd.notna(row.value)]
+    top = focus.dropna(subset=["value"]).sort_values("value", ascending=False)
+    statement = (f"{top['name'].iloc[0]} {period}: höchster Wert bei {top['category'].iloc[0]} "
+                 f"({fmt.fmt_value(top['value'].iloc[0], unit, decimals)})") if not top.empty else ""
+    return frame, figure, lines, statement
+
+
+def _ranking(item: Item, meta, ags, land, land_name, district, year_to):
+    frame = run_query("comparison_values", indicator=item.indicator, scope=land, category="", year=year_to)
+    if frame.empty or frame["value"].notna().sum() == 0:
+        return None
+    period = frame["period"].iloc[0]
+    rank = _rank_text(frame, ags, meta["direction"])
+    # the rank is the slide's key statement; the dashboard's card has it in its title
+    title = f"{meta['name']} ({meta['unit']}): Kreise in {land_name}, {fmt.fmt_period(period, meta['period_type'])}"
+    year = fmt.period_year(period)
+    land_rows = run_query("series", indicator=item.indicator, regions=[land], category="", year_from=year,
+                          year_to=year)
+    reference = land_rows.loc[land_rows["period"] == period, "value"]
+    figure = charts.ranking_figure(
+        frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]),
+        source_line=source_line(frame.dropna(subset=["value"]), meta), focus_ags=ags,
+        reference_value=reference.iloc[0] if not reference.empty else None, reference_label=land_name,
+    )
+    districts = len(frame)
+    if districts > RANKING_SLIDE_ROWS:  # a 16:9 slide has room for ~22 rows at the house size
+        size = max(round(charts.FONT_SIZE * RANKING_SLIDE_ROWS / districts), 8)
+        figure.update_yaxes(tickfont={"size": size})
+    unit, decimals = meta["unit"], int(meta["decimals"])
+    lines = [f"{district}: {rank}"]
+    own = frame[frame["ags"] == ags].dropna(subset=["value"])
+    if not own.empty:
+        lines.append(f"Wert {district}: {fmt.fmt_value(own['value'].iloc[0], unit, decimals)}")
+    if not reference.empty:
+        lines.append(f"{land_name}: {fmt.fmt_value(reference.iloc[0], unit, decimals)}")
+    return frame, figure, lines, f"{district}: {rank}"
+
+
+def _tiles(item: Item, fields: dict, catalog: pd.DataFrame, ags, land, district, year_from, year_to):
+    field = fields[item.field]
+    flags = read_warnings()
+    cards, lines, frames = [], [], []
+    for spec in field["tiles"]:
+        indicator_id, _, category = spec.partition(":")
+        meta = catalog.loc[indicator_id]
+        region = ags if meta["level"] == "Kreis" else land if meta["level"] == "Land" else GERMANY
+        series = run_query("series", indicator=indicator_id, regions=list(dict.fromkeys((region, land))),
+                           category=category, year_from=year_from, year_to=year_to)
+        flagged = flags[(flags["ags"] == region) & (flags["indicator"] == indicator_id)
+                        & (flags["category"].fillna("") == category)]["period"] if not flags.empty else []
+        figures = tiles.tile_figures(series, region, land, list(flagged))
+        badge = tiles.level_badge(region, ags)
+        label = tiles.tile_label(meta["short_name"] + (f" ({category})" if category else ""), badge)
+        unit, decimals = meta["unit"], int(meta["decimals"])
+        if figures is None:
+            cards.append({"label": label, "value": "keine Daten", "delta": "", "tone": "", "detail": ""})
+            continue
+        frames.append(series[series["ags"] == region])
+        value = (fmt.fmt_number(figures.value, decimals) if unit in ("Personen", "Kinder")
+                 else fmt.fmt_value(figures.value, unit, decimals))
+        delta, tone = "", ""
+        if figures.previous_value is not None:
+            change = figures.value - figures.previous_value
+            delta = fmt.fmt_change(change, unit, decimals)
+            good, bad = TONES.get(meta["direction"], ("", ""))
+            tone = good if change > 0 else bad if change < 0 else ""
+        land_text = ""
+        if figures.land_value is not None and meta["level"] == "Kreis":
+            land_text = f"Land {fmt.fmt_value(figures.land_value, unit, decimals)}"
+        detail = tiles.delta_description(figures, meta["period_type"], land_text=land_text)
+        cards.append({"label": label, "value": value, "delta": delta, "tone": tone, "detail": detail})
+        lines.append(f"{label}: {fmt.fmt_value(figures.value, unit, decimals)} "
+                     f"({fmt.fmt_period(figures.period, meta['period_type'])})")
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["ags", "source", "stand"])
+    metas = [catalog.loc[spec.partition(":")[0]] for spec in field["tiles"]]
+    source = source_line(frame, metas[0]) if metas else ""
+    title = f"{field['name']}: Kennzahlen – {district}"
+    figure = images.tiles_figure(cards, title=title, source_line=_plain(source))
+    return frame, figure, lines, (lines[0] if lines else "keine Daten"), metas
+
+
+def item_slide(item: Item, ags: str, year_from: int, year_to: int, *, catalog: pd.DataFrame | None = None,
+               fields: dict | None = None, names: tuple[str, str, str] | None = None) -> ChartSlide | None:
+    """The slide of one Foliensatz item for a district and period, or None when there are no values: a trend,
+    breakdown or ranking chart as the dashboard's card draws it, or a tile group of a Handlungsfeld."""
+    catalog = catalog if catalog is not None else load_catalog().set_index("id", drop=False)
+    fields = fields if fields is not None else load_fields()
+    district, land, land_name = names or district_names(ags)
+    field_name = item.field or str(catalog.loc[item.indicator, "handlungsfeld"] if item.indicator else "")
+    field_note = fields.get(field_name, {}).get("data_note", "")
+    if item.kind == "tiles":
+        if item.field not in fields or not fields[item.field]["tiles"]:
+            return None
+        frame, figure, lines, statement, metas = _tiles(item, fields, catalog, ags, land, district, year_from,
+                                                        year_to)
+        notes = "\n\n".join(speaker_notes(meta) for meta in metas) + (f"\n\nZum Handlungsfeld: {field_note}"
+                                                                      if field_note else "")
+        source = figure.layout.meta["source"]
+    else:
+        meta = catalog.loc[item.indicator]
+        if item.kind == "trend":
+            built = _trend(item, meta, ags, land, land_name, year_from, year_to)
+        elif item.kind == "breakdown":
+            built = _breakdown(item, meta, ags, land, land_name, district, year_to)
+        else:
+            built = _ranking(item, meta, ags, land, land_name, district, year_to)
+        if built is None:
+            return None
+        frame, figure, lines, statement = built
+        notes = speaker_notes(meta, field_note)
+        source = source_line(frame.dropna(subset=["value"]) if item.kind == "ranking" else frame, meta)
+    subtitle = images.level_stand_line(frame) if item.kind != "ranking" else ranking_subtitle(frame, land_name)
+    return ChartSlide(
+        title=_plain(figure.layout.title.text), png=images.to_png(figure, subtitle=subtitle), key_figures=lines,
+        source=_plain(source), notes=notes, indicator=item.indicator, handlungsfeld=field_name,
+        attributions=attributions(frame.get("attribution", pd.Series(dtype=str))), statement=statement,
+        subtitle=subtitle,
+    )
+
+
+def ranking_subtitle(frame: pd.DataFrame, land_name: str) -> str:
+    """"Kreise in Baden-Württemberg · Stand 30.11.2026": a ranking's level is all districts of the Land."""
+    stands = sorted(s for s in frame.get("stand", pd.Series(dtype=str)).dropna().unique() if s)
+    return f"Kreise in {land_name}" + (f" · Stand {fmt_stand(stands[-1])}" if stands else "")
+
+
+def set_slides(slide_set: SlideSet, *, progress: Progress = _noop, share: float = 1.0) -> list[ChartSlide]:
+    """The slides of a Foliensatz in its order; items without values are left out."""
+    catalog = load_catalog().set_index("id", drop=False)
+    fields = load_fields()
+    names = district_names(slide_set.kreis)
+    slides, count = [], len(slide_set.items)
+    for number, item in enumerate(slide_set.items, start=1):
+        progress(share * (number - 1) / max(count, 1), f"Folie {number} von {count}: {item_label(item, catalog)}")
+        slide = item_slide(item, slide_set.kreis, slide_set.year_from, slide_set.year_to, catalog=catalog,
+                           fields=fields, names=names)
+        if slide is not None:
+            slides.append(slide)
+    progress(share, f"{len(slides)} Folien erstellt")
+    return slides
+
+
+def build_set_report(slide_set: SlideSet, *, date: dt.date | None = None, progress: Progress = _noop) -> Report:
+    """PowerPoint and PDF of a saved Foliensatz: title slide, its items in order, sources and licences."""
+    district, _, _ = district_names(slide_set.kreis)
+    report = Report(district=district, date=date or dt.date.today(),
+                    data_status=f"{slide_set.name} · Zeitraum {slide_set.year_from}–{slide_set.year_to}; "
+                                f"{data_status()}")
+    report.slides = set_slides(slide_set, progress=progress, share=0.85)
+    progress(0.88, "PowerPoint wird geschrieben")
+    report.pptx = build_pptx(report.slides, report.district, report.date, report.data_status)
+    progress(0.94, "PDF wird geschrieben")
+    report.pdf = build_pdf(report.slides, report.district, report.date, report.data_status)
+    progress(1.0, "Bericht fertig")
+    return report
 
 
 def build_report(ags: str, field_names: Iterable[str], year_from: int, year_to: int, *,

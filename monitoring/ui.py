@@ -11,12 +11,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from . import charts, export, fmt, tiles, url_params
-from .catalog import load_catalog, load_fields
+from . import charts, export, fmt, goal_charts, goals, structures, tiles, url_params
+from .catalog import load_catalog
 from .db import data_version, run_query
 from .plausibility import read_warnings
 from .provenance import LICENCE, escape_markdown, fmt_stand, source_line
 from .settings import settings as installation_settings
+from .slide_sets import Item
+from .ui_slides import slide_actions
 
 FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
 MAX_BENCHMARK_DISTRICTS = 5
@@ -46,9 +48,23 @@ def catalog() -> pd.DataFrame:
     return load_catalog().set_index("id", drop=False)
 
 
-@st.cache_resource(show_spinner=False)
 def fields() -> dict[str, dict]:
-    return load_fields()
+    """The Handlungsfelder of the installation's structure (data/strukturen/<struktur>.toml) in its order."""
+    return structure().fields
+
+
+def structure() -> structures.Structure:
+    """The installation's structure, read again when the choice or a file of data/ changes (the key: the chosen
+    name and the signatures of the structure file and of data/*.toml, the building blocks and the catalogue)."""
+    name = installation_settings().struktur
+    path = structures.structure_file(name)
+    files = [path, *sorted(structures.DATA_DIR.glob("*.toml"))]
+    return _structure(name, tuple((str(f), f.stat().st_mtime_ns if f.is_file() else 0) for f in files))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _structure(name: str, signature: tuple) -> structures.Structure:
+    return structures.load_structure(name)
 
 
 @st.cache_resource(show_spinner=False)
@@ -494,7 +510,9 @@ def trend_card(indicator_id: str, category: str = "") -> None:
         st.caption("Für diese Auswahl gibt es keine Werte.")
         return
     st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"trend_{indicator_id}_{category}")
-    numbers_behind(view.frame, meta, filters, key=f"trend_{indicator_id}_{category}")
+    with st.container(horizontal=True):  # numbers, image downloads, "Zum Foliensatz" in one row
+        numbers_behind(view.frame, meta, filters, key=f"trend_{indicator_id}_{category}")
+        slide_actions(Item("trend", indicator_id, category), view, filters, key=f"trend_{indicator_id}_{category}")
 
 
 @st.fragment
@@ -504,7 +522,10 @@ def breakdown_card(indicator_id: str, breakdown: str) -> None:
     if view.figure is None:
         return
     st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"breakdown_{indicator_id}_{breakdown}")
-    numbers_behind(view.frame, meta, filters, key=f"breakdown_{indicator_id}_{breakdown}")
+    with st.container(horizontal=True):
+        numbers_behind(view.frame, meta, filters, key=f"breakdown_{indicator_id}_{breakdown}")
+        slide_actions(Item("breakdown", indicator_id, breakdown=breakdown), view, filters,
+                      key=f"breakdown_{indicator_id}_{breakdown}")
 
 
 @st.fragment
@@ -517,7 +538,9 @@ def ranking_card(indicator_id: str) -> None:
     if view.figure is None:
         return
     st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"ranking_{indicator_id}")
-    numbers_behind(view.frame, meta, filters, key=f"ranking_{indicator_id}")
+    with st.container(horizontal=True):
+        numbers_behind(view.frame, meta, filters, key=f"ranking_{indicator_id}")
+        slide_actions(Item("ranking", indicator_id), view, filters, key=f"ranking_{indicator_id}")
 
 
 def numbers_behind(frame: pd.DataFrame, meta: pd.Series, filters: Filters, *, key: str) -> None:
@@ -587,21 +610,190 @@ def footer() -> None:
     )
 
 
+TILES_PER_ROW = 4  # a merged field ("Bildung und Arbeit") shows both sets of tiles in rows of four
+
+
 def handlungsfeld_page(name: str) -> None:
-    """The screen of every Handlungsfeld, top to bottom; what it shows comes from data/handlungsfelder.toml."""
+    """The screen of every Handlungsfeld, top to bottom; what it shows comes from the installation's structure
+    (data/strukturen/<struktur>.toml, built from the blocks of data/handlungsfelder.toml)."""
     field = fields()[name]
     page_header(field)
+    field_themes(field)
     district_age(field)
-    key_figures(field)
+    for start in range(0, len(field["tiles"]), TILES_PER_ROW):
+        key_figures({**field, "tiles": field["tiles"][start:start + TILES_PER_ROW]})
     for indicator_id in field["trends"]:
         trend_card(indicator_id)
     for indicator_id, breakdown in field["breakdowns"]:
         breakdown_card(indicator_id, breakdown)
     if field["ranking"]:
         ranking_card(field["ranking"])
+    goal_cards(name)
     district_figures_section(field)
     data_note(field)
     own_figures(field)
+
+
+# ── the structure's pages ────────────────────────────────────────────────────────────────────────
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+
+
+def field_pages() -> list:
+    """One st.Page per Handlungsfeld of the structure, URL = its slug.  A field that keeps a building block's name
+    and slug (the default's /arbeit …) runs that block's page file pages/<slug>.py; every other field runs the same
+    function with its name, so any structure gets its pages and URLs without new files."""
+    try:
+        return [field_page(field) for field in fields().values()]
+    except structures.StructureError as err:  # refused at start: say what and where, show nothing half-built
+        st.error(message_markdown(err), icon=":material/error:")
+        st.stop()
+
+
+def message_markdown(error: Exception) -> str:
+    """A multi-line German error message (one problem per line) as Markdown: each line escaped, kept on its own line."""
+    return "  \n".join(escape_markdown(line) for line in str(error).splitlines())
+
+
+def field_page(field: dict):
+    if field.get("block_page") and (PAGES_DIR / f"{field['slug']}.py").is_file():
+        return st.Page(f"pages/{field['slug']}.py", title=field["name"], icon=field["icon"], url_path=field["slug"])
+    return st.Page(_field_page_function(field["name"]), title=field["name"], icon=field["icon"],
+                   url_path=field["slug"])
+
+
+def _field_page_function(name: str):
+    def page() -> None:
+        handlungsfeld_page(name)
+
+    return page
+
+
+def field_themes(field: dict) -> None:
+    """The field's Querschnittsthemen as badges, and the themes the structure ties to indicators the page shows."""
+    shown = set(field["tiles"]) | {_split_tile(spec)[0] for spec in field["tiles"]} | set(field["trends"])
+    tagged = [theme for theme, ids in structure().themes.items() if set(ids) & shown]
+    themes = list(dict.fromkeys([*field.get("querschnittsthemen", []), *tagged]))
+    if themes:
+        st.markdown("Querschnittsthemen: " + " ".join(f":violet-badge[{escape_markdown(t)}]" for t in themes))
+
+
+# ── goals and measures (data/goals/ or the structure's folder; status rule: monitoring/goals.py) ───────────────
+
+GOAL_YEARS = (1990, 2100)  # the status uses every value since the baseline, whatever the period filter says
+GOAL_LEVEL_REGION = {"Kreis": "kreis", "Land": "land"}
+EXAMPLE_BANNER = ("**Beispiele:** Die gezeigten Ziele und Maßnahmen sind mitgelieferte Beispiele, keine Beschlüsse "
+                  "eines Kreises. Die Ausgangswerte sind echte Werte des Datenbestands, die Zielwerte sind ausgedacht.")
+GOALS_SECTION = "Ziele und Maßnahmen des Integrationskonzepts"
+FIELD_MEASURE_COLUMNS = ["Maßnahme", "Status", "Verantwortlich", "Beginn", "Ende", "Letzte Überprüfung"]
+
+
+def goal_set() -> goals.GoalSet:
+    """The goals and measures of the structure's folder, validated against its fields and the catalogue; read
+    again when a file changes (key: the files' signatures).  Raises goals.GoalsError."""
+    current = structure()
+    folder = current.goals_dir
+    files = tuple((name, (folder / name).stat().st_mtime_ns if (folder / name).is_file() else 0)
+                  for name in (goals.GOALS_FILE, goals.MEASURES_FILE))
+    return _goal_set(str(folder), files, tuple(current.fields), tuple(catalog().index))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _goal_set(folder: str, files: tuple, field_names: tuple, catalog_ids: tuple) -> goals.GoalSet:
+    return goals.load_goals(Path(folder), catalog_ids=catalog_ids, fields=field_names)
+
+
+def goals_folder_text() -> str:
+    """The structure's goals folder as the README names it ("data/goals")."""
+    folder = structure().goals_dir
+    try:
+        return str(folder.relative_to(structures.DATA_DIR.parent))
+    except ValueError:
+        return str(folder)
+
+
+def _goal_region(meta: pd.Series, filters: Filters) -> tuple[str, str]:
+    attr = GOAL_LEVEL_REGION.get(meta["level"])
+    ags = getattr(filters, attr) if attr else "DG"
+    return ags, region_name(ags)
+
+
+@dataclass(frozen=True)
+class GoalView:
+    assessment: goals.Assessment
+    frame: pd.DataFrame | None  # the lead indicator's series for the region (None: no indicator)
+    meta: pd.Series | None
+    region: str
+
+
+def assess_goal(goal: goals.Goal) -> GoalView:
+    """A goal's computed status for the current district (or its Land / Germany where the indicator has only that
+    level), with the series it was computed from."""
+    lead = goal.lead_indicator
+    if lead is None:
+        return GoalView(goals.assess(goal, {}), None, None, "")
+    indicator_id, category = lead
+    meta = indicator(indicator_id)
+    ags, name = _goal_region(meta, current_filters())
+    frame = query("series", indicator=indicator_id, regions=(ags,), category=category,
+                  year_from=GOAL_YEARS[0], year_to=GOAL_YEARS[1])
+    values, breaks = goals.series_points(frame)
+    limit = goals.natural_limit(meta["unit"], goal.direction)
+    return GoalView(goals.assess(goal, values, breaks=breaks, limit=limit), frame, meta, name)
+
+
+def goal_card(goal: goals.Goal, view: GoalView, *, key: str) -> None:
+    """One goal: text, computed status as a badge (the numbers behind it on hover and below), target, body, and
+    its indicator's chart with baseline, target and the path between them."""
+    assessment, frame, meta = view.assessment, view.frame, view.meta
+    unit, decimals = (meta["unit"], int(meta["decimals"])) if meta is not None else ("", 1)
+    explanation = goals.explain(assessment, unit, decimals)
+    with st.container(border=True, key=f"{key}_{goal.id}"):
+        st.markdown(f"#### {escape_markdown(goal.text)}")
+        st.markdown(f":{goals.STATUS_COLORS[assessment.status]}-badge[{assessment.status}] · "
+                    f"{escape_markdown(goal.handlungsfeld)}"
+                    + "".join(f" · :gray-badge[{escape_markdown(t)}]" for t in goal.querschnittsthemen),
+                    help=explanation)
+        details = [f"Ziel: {goal.describe_target(unit, decimals)}" + (" (Beispiel)" if goal.example else ""),
+                   f"Zielgruppe: {goal.target_group}" if goal.target_group else "",
+                   f"Verantwortlich: {goal.responsible}" if goal.responsible else "",
+                   f"Gemessen an: {meta['name']} ({view.region})" if meta is not None else "Kein Indikator verknüpft"]
+        st.caption(escape_markdown(" · ".join(d for d in details if d)))
+        st.write(explanation)
+        if frame is not None and not frame["value"].dropna().empty:
+            start = min(goal.baseline_year, assessment.base_year or goal.baseline_year) - 5
+            shown = frame[frame["year"] >= start]
+            figure = goal_charts.goal_figure(shown, goal, assessment, title=f"{meta['name']}: {view.region}", unit=unit,
+                                             decimals=decimals, source_line=source_line(shown, meta),
+                                             region=view.region)
+            st.plotly_chart(figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"{key}_chart_{goal.id}")
+            numbers_behind(shown, meta, current_filters(), key=f"{key}_{goal.id}")
+        if goal.notes:
+            st.caption(escape_markdown(goal.notes))
+
+
+def goal_cards(field_name: str) -> None:
+    """The field's goals, each with its computed status and chart, then its measures as a compact table."""
+    try:
+        goal_set_now = goal_set()
+    except goals.GoalsError as err:
+        st.error(message_markdown(err), icon=":material/error:")
+        return
+    field_goals = [g for g in goal_set_now.goals if g.handlungsfeld == field_name]
+    field_measures = [m for m in goal_set_now.measures if m.handlungsfeld == field_name]
+    if not field_goals and not field_measures:
+        return
+    st.header(GOALS_SECTION)
+    if any(g.example for g in field_goals) or any(m.example for m in field_measures):
+        st.warning(EXAMPLE_BANNER, icon=":material/science:")
+    with st.expander("Wie der Status berechnet wird", icon=":material/functions:"):
+        st.markdown(goals.RULE_TEXT)
+    for goal in field_goals:
+        goal_card(goal, assess_goal(goal), key="feld_ziel")
+    if field_measures:
+        st.markdown("**Maßnahmen**")
+        table = goals.measures_table(field_measures)[FIELD_MEASURE_COLUMNS]
+        st.table(table.map(escape_markdown), hide_index=True)
 
 
 OWN_SECTION = "Eigene und veröffentlichte Zahlen des Kreises"
@@ -610,7 +802,14 @@ OWN_KIND_LABELS = {"eigene Angabe": "eigene Angabe des Kreises", "veröffentlich
 
 def field_district_figures(field: dict, kreis: str) -> pd.DataFrame:
     """The field's indicators with values for the district (queries/field_district_figures.sql)."""
-    return query("field_district_figures", ags=kreis, handlungsfeld=field["name"])
+    names = field.get("catalog_fields", [field["name"]])  # a structure's field: the catalogue fields it covers
+    if not names:
+        return query("field_district_figures", ags=kreis, handlungsfeld="")
+    frames = [query("field_district_figures", ags=kreis, handlungsfeld=name) for name in names]
+    if len(frames) == 1:
+        return frames[0]
+    merged = pd.concat(frames, ignore_index=True)
+    return merged.sort_values(["last_year", "name"], ascending=[False, True], ignore_index=True)
 
 
 def own_district_figures(field: dict, kreis: str) -> pd.DataFrame:
@@ -681,7 +880,7 @@ def overview_tiles(per_row: int = 4) -> None:
                     # no official district data: say so in the label (a long value would be cut off)
                     st.metric(f"{field['name']}: keine amtlichen Kreisdaten", "–", border=True,
                               help=field["data_note"])
-                st.page_link(f"pages/{field['slug']}.py", label=f"Zu {field['name']}", icon=":material/arrow_forward:")
+                st.page_link(field_page(field), label=f"Zu {field['name']}", icon=":material/arrow_forward:")
 
 
 def _overview_choice(field: dict, filters: Filters) -> tuple[TileData | None, str | None]:
