@@ -154,9 +154,15 @@ def label_synonyms(path: Path = CATALOG_FILE) -> dict[str, dict[str, str]]:
     return synonyms
 
 
-def load_fields(path: Path = FIELDS_FILE) -> dict[str, dict]:
-    """Handlungsfeld name -> {intro, headline, own_figures, ...} in the order of HANDLUNGSFELDER; every indicator it
-    names is checked against the catalogue beside it, so a typo fails at start and not when a page runs."""
+def load_fields(path: Path | None = None) -> dict[str, dict]:
+    """Handlungsfeld name -> {intro, headline, own_figures, ...}.  Without a path: the fields of the installation's
+    structure (data/strukturen/<struktur>.toml, monitoring/structures.py) in its order; with the path of a file like
+    handlungsfelder.toml: its entries in the order of HANDLUNGSFELDER.  Every indicator named is checked against the
+    catalogue, so a typo fails at start and not when a page runs."""
+    if path is None:
+        from .structures import load_structure  # structures builds on this module
+
+        return load_structure().fields
     fields = _load(path)["handlungsfeld"]
     validate_fields(fields, set(load_catalog(path.with_name("indicators.toml"))["id"]), path.name)
     by_name = {f["name"]: f for f in fields}

@@ -1,7 +1,8 @@
 """The installation's settings: one typed object, read from one file, the environment and the secrets.
 
-    .streamlit/integrationsmonitor.toml      [dashboard] default_kreis, public;  [updates] max_upload_mb
-    environment                              INTEGRATIONSMONITOR_KREIS, _PUBLIC, _MAX_UPLOAD_MB (win over the file)
+    .streamlit/integrationsmonitor.toml      [dashboard] default_kreis, public, struktur;  [updates] max_upload_mb
+    environment                              INTEGRATIONSMONITOR_KREIS, _PUBLIC, _MAX_UPLOAD_MB, _STRUKTUR (win over
+                                             the file)
     .streamlit/secrets.toml                  credentials only (GENESIS login); never in the repository
     [auth] in integrationsmonitor.toml       idle_minutes (editor sign-in expiry), editors (allowed OIDC e-mails)
     secrets: [editor] password_hash          the local editor password as an argon2 hash (python -m monitoring.auth
@@ -27,6 +28,7 @@ RAW_DIR = Path(os.environ.get("INTEGRATIONSMONITOR_RAW", PROJECT_DIR.parent / "s
 
 DEFAULT_KREIS = "08216"  # Landkreis Rastatt: the first district the project was built with
 DEFAULT_MAX_UPLOAD_MB = 50
+DEFAULT_STRUKTUR = "standard"  # data/strukturen/standard.toml: the six Handlungsfelder and Bevölkerung
 DEFAULT_IDLE_MINUTES = 30
 # Streamlit reads secrets from both places (the project's file wins); so do the settings.
 HOME_SECRETS_FILE = Path.home() / ".streamlit" / "secrets.toml"
@@ -43,6 +45,7 @@ class Settings:
     default_kreis: str = DEFAULT_KREIS
     public: bool = False  # read-only installation: no "Daten aktualisieren", the database opened read-only
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+    struktur: str = DEFAULT_STRUKTUR  # the district's Handlungsfelder: data/strukturen/<struktur>.toml
     # editor sign-in (monitoring/auth.py): idle minutes until an editor is signed out, the e-mail addresses an
     # OpenID Connect account must have to edit (empty: every account of the identity provider), the local
     # password's argon2 hash (from secrets; never shown), the st.login providers configured in secrets [auth]
@@ -83,6 +86,7 @@ def settings(path: Path | None = None, environ=None) -> Settings:
     if not (isinstance(kreis, str) and len(kreis) == 5 and kreis.isascii() and kreis.isdigit()):
         raise SettingsError(f"default_kreis = {kreis!r} ist kein fünfstelliger Kreisschlüssel ({path} oder "
                             "INTEGRATIONSMONITOR_KREIS).")
+    struktur = str(environ.get("INTEGRATIONSMONITOR_STRUKTUR") or dashboard.get("struktur", DEFAULT_STRUKTUR)).strip()
     auth = values.get("auth", {})
     idle = environ.get("INTEGRATIONSMONITOR_IDLE_MINUTES") or auth.get("idle_minutes", DEFAULT_IDLE_MINUTES)
     try:
@@ -97,7 +101,8 @@ def settings(path: Path | None = None, environ=None) -> Settings:
         editors = [editors]
     secret = secrets()
     password_hash = str(secret.get("editor", {}).get("password_hash", "")).strip()
-    return Settings(default_kreis=kreis, public=public, max_upload_mb=max_upload_mb, idle_minutes=idle_minutes,
+    return Settings(default_kreis=kreis, public=public, max_upload_mb=max_upload_mb, struktur=struktur,
+                    idle_minutes=idle_minutes,
                     editor_emails=tuple(str(e).strip().lower() for e in editors if str(e).strip()),
                     password_hash=password_hash, oidc_providers=oidc_providers(secret.get("auth", {})))
 

@@ -1,7 +1,8 @@
-"""Daten & Methodik: the indicator catalogue, what is available for the district, sources with Stand, licence."""
+"""Daten & Methodik: the indicator catalogue, what is available for the district, sources with Stand, the goal
+status rule, licence."""
 import streamlit as st
 
-from monitoring import ui
+from monitoring import goals, ui
 
 filters = ui.current_filters()
 st.title("Daten & Methodik")
@@ -21,6 +22,11 @@ ui.coverage_matrix(filters.kreis)
 
 st.header("Quellen und Datenstand")
 ui.sources_table()
+
+st.header("Status der Ziele")
+st.caption("Wie der Status eines Wirkungsziels auf den Handlungsfeldseiten und unter „Ziele & Maßnahmen“ berechnet "
+           "wird; die Zahlen dahinter stehen bei jedem Ziel.")
+st.markdown(goals.RULE_TEXT)
 
 st.header("Zeichenerklärung")
 ui.flag_legend()

@@ -69,3 +69,47 @@ def test_another_district_gets_its_own_values():
     at = run_page(PAGE, "08226")
     assert at.title[0].value.endswith("Rhein-Neckar-Kreis")
     assert not at.exception and not at.error
+
+
+# ── goals on a Handlungsfeld page (monitoring.ui.goal_cards after the ranking) ─────────────────────────────────
+
+
+@pytest.fixture(scope="module")
+def arbeit():
+    return run_page("pages/arbeit.py", "08216")
+
+
+def test_field_page_shows_its_goals_with_computed_status_after_the_ranking(arbeit):
+    from monitoring import ui
+
+    assert ui.GOALS_SECTION in [h.value for h in arbeit.header]
+    texts = [m.value for m in arbeit.markdown]
+    # Arbeitslosenquote der Ausländer 7,9 % (2015) -> 9,3 % (2023) against a falling target: Verschlechterung;
+    # employed foreign women rising: auf Kurs
+    assert ":red-badge[Verschlechterung] · Arbeit" in texts
+    assert any(t.startswith(":green-badge[auf Kurs] · Arbeit") for t in texts)
+    assert not any("· Sprache" in t for t in texts)  # only the field's own goals
+    explanation = " ".join(texts)
+    assert "Ausgangswert 2015: 7,9 %" in explanation and "aktueller Wert 2023: 9,3 %" in explanation
+    assert any(w.value.startswith("**Beispiele:**") for w in arbeit.warning)
+    specs = plotly_specs(arbeit)
+    titles = [s["layout"]["title"]["text"] for s in specs]
+    ranking = next(i for i, t in enumerate(titles) if "Kreise in" in t)
+    goal_charts = [s for s in specs[ranking + 1:] if [tr.get("name") for tr in s["data"]][1:2] == ["Ausgangswert"]]
+    assert len(goal_charts) == 2  # after the ranking: one chart per goal with an indicator
+    names = [trace.get("name") for trace in goal_charts[0]["data"]]
+    assert names == ["Rastatt", "Ausgangswert", "Zielpfad", "Zielwert (Beispiel)"]
+
+
+def test_field_page_lists_its_measures_with_status_as_a_compact_table(arbeit):
+    table = arbeit.table[-1].value
+    assert list(table.columns) == ["Maßnahme", "Status", "Verantwortlich", "Beginn", "Ende", "Letzte Überprüfung"]
+    assert table["Maßnahme"].tolist() == ["Jobcoaching für zugewanderte Frauen"]
+    assert table["Status"].tolist() == ["laufend"]
+
+
+def test_field_without_goals_shows_no_goal_section():
+    at = run_page("pages/bevoelkerung.py", "08216")
+    from monitoring import ui
+
+    assert ui.GOALS_SECTION not in [h.value for h in at.header]
