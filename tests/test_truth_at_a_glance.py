@@ -66,7 +66,7 @@ def test_land_values_carry_a_level_badge_and_the_overview_prefers_the_district_s
     sprache = run_page("pages/sprache.py", "08216")
     labels = [m.label for m in sprache.metric]
     assert labels and all(label.endswith(("· Land BW", "· Land BW · Stand 2016")) for label in labels), labels
-    titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(sprache)]
+    titles = [spec["layout"]["title"]["text"].replace("<br>", " ") for spec in plotly_specs(sprache)]  # lines joined
     assert any("kein Kreiswert: Landeswert Baden-Württemberg" in t for t in titles if "intensivem" in t), titles
     overview = run_page("pages/ueberblick.py", "08216")
     tile = next(m for m in overview.metric if m.label.startswith("Sprache"))
@@ -231,15 +231,15 @@ def test_comparison_year_is_a_select_with_every_year():
     assert not at.get("select_slider")
 
 
-def _series(years, values, ags="08216"):
+def _yearly(years, values, ags="08216"):
     return pd.DataFrame({"ags": ags, "period": [f"{y}-12-31" for y in years], "year": years, "value": values})
 
 
 def test_a_sparkline_is_the_newest_unbroken_run_and_never_bridges_a_gap():
     from monitoring import tiles
 
-    frame = _series([2013, 2014, 2015, 2016, 2019, 2020, 2021], [1.0, 2, 3, 4, 5, 6, 7])
+    frame = _yearly([2013, 2014, 2015, 2016, 2019, 2020, 2021], [1.0, 2, 3, 4, 5, 6, 7])
     assert tiles.sparkline_values(frame, "08216") == (5.0, 6.0, 7.0)
     assert tiles.sparkline_values(frame, "08216", flagged={"2020-12-31"}) == ()  # 2021 alone after the flag
-    assert tiles.sparkline_values(_series([2016, 2023], [1.0, 2]), "08216") == ()  # two points far apart
-    assert tiles.sparkline_values(_series([2020, 2021, 2022], [1.0, None, 3]), "08216") == ()  # a special value
+    assert tiles.sparkline_values(_yearly([2016, 2023], [1.0, 2]), "08216") == ()  # two points far apart
+    assert tiles.sparkline_values(_yearly([2020, 2021, 2022], [1.0, None, 3]), "08216") == ()  # a special value
