@@ -227,14 +227,19 @@ def test_fetch_command_previews_the_download_without_changing_anything(monkeypat
 def test_job_result_goes_through_the_same_preview_and_apply(tmp_path):
     """The BW extract of 12531-0043 (Schutzsuchende), fetched via the job flow, previewed and applied like an upload."""
     from monitoring import updates
-    from tests.test_updates import copy_store
+    from tests.test_updates import copy_store, copy_store_without_default_facts
 
-    data_dir, db_file = copy_store(tmp_path)
+    already = updates.preview([genesis_api.fetch_table("12531-0043", regionalkey="08*",
+                                                       session=session_with(Replay(large_table(1))),
+                                                       poll_seconds=0.01).as_item()],
+                              data_dir=copy_store(tmp_path / "voll")[0], db_file=tmp_path / "voll" / "x.duckdb")
+    assert not already.can_apply  # the default data has these values already: fetching them again is no import
+    data_dir, db_file = copy_store_without_default_facts(tmp_path)
     fetched = genesis_api.fetch_table("12531-0043", regionalkey="08*", session=session_with(Replay(large_table(1))),
                                       poll_seconds=0.01)
     preview = updates.preview([fetched.as_item()], data_dir=data_dir, db_file=db_file)
     assert preview.rejected.empty and preview.files[0]["layout"] == "genesis_flat"
-    assert set(preview.facts["indicator"]) == {"schutzsuchende"} and preview.counts["unchanged"] > 0
+    assert set(preview.facts["indicator"]) == {"schutzsuchende"} and preview.counts["new"] > 0
     import_id = updates.apply(preview)
     assert updates.list_imports(data_dir=data_dir)[0]["files"][0]["name"] == "12531-0043_api_08.csv"
     updates.undo(import_id, data_dir=data_dir, db_file=db_file)
