@@ -558,7 +558,10 @@ def numbers_behind(frame: pd.DataFrame, meta: pd.Series, filters: Filters, *, ke
         return numbers_csv(frame, meta, filters)
 
     with popover:
-        st.dataframe(_german_numbers(table, int(meta["decimals"])), hide_index=True, width=720, key=f"{key}_table")
+        # at most ~8 rows high: the popover opens below its button and must fit on a laptop's screen with its
+        # download button (the table scrolls inside)
+        st.dataframe(_german_numbers(table, int(meta["decimals"])), hide_index=True, width=720,
+                     height=min(38 + 35 * len(table), 320), key=f"{key}_table")
         st.download_button("CSV herunterladen", csv, file_name=f"{meta['id']}_{filters.kreis}.csv", mime="text/csv",
                            key=f"{key}_csv", icon=":material/download:")
 

@@ -230,12 +230,14 @@ def test_comparison_tab_switch_shows_the_ranking_in_the_url_and_a_bar_click_show
 def test_numbers_behind_a_chart_open_on_request_and_download_as_german_csv(server, page):
     open_page(page, server.url + "arbeit?kreis=08216", charts=1)
     assert page.locator('[data-testid="stDataFrame"]').count() == 0  # no table is built before it is asked for
-    page.get_by_role("button", name="Zahlen und CSV").first.click()
+    numbers = page.get_by_role("button", name="Zahlen und CSV").first
+    numbers.evaluate("button => button.scrollIntoView({block: 'center'})")  # the popover opens below its button
+    numbers.click()
     table = page.locator('[data-testid="stDataFrame"]').first
     table.wait_for(state="visible")
-    full_page_screenshot(page, SCREENSHOTS / "arbeit-zahlen.png")
     with page.expect_download() as download:
         page.get_by_role("button", name="CSV herunterladen").first.click()
+    full_page_screenshot(page, SCREENSHOTS / "arbeit-zahlen.png")  # after: it resizes the window for the shot
     text = download.value.path().read_text(encoding="utf-8-sig")
     lines = text.splitlines()
     assert download.value.suggested_filename.endswith("_08216.csv")
