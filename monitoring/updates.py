@@ -195,10 +195,8 @@ def preview(items, *, max_bytes: int | None = None, data_dir: Path | None = None
     if descriptions:
         result.files = [record for record, *_ in read]
         result.described = _described(descriptions, result, context)
-        tables = {item.offer.table for item in result.described}
-        read = [import_item(item, limit, context)
-                if record["status"] == "beschreiben" and record["offer"].table in tables else (record, *rest)
-                for item, (record, *rest) in zip(items, read)]
+        # every file again: a file of a shared table code (the BA exports) may hold the described values too
+        read = [import_item(item, limit, context) for item in items]
     facts, rejected, warnings = [], [], []
     result.files = []
     for record, file_facts, file_rejected, file_warnings in read:

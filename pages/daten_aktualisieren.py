@@ -84,6 +84,10 @@ def preview_section(preview: updates.Preview) -> None:
                                     "den gewählten Kreis und sein Land; noch ist nichts geschrieben:"))
         st.dataframe(preview.described_table(item, chosen_kreis()), hide_index=True, width="stretch",
                      key=f"upd_dsc_values_{item.id}")
+        with st.expander("Dieselbe Beschreibung für die Kommandozeile"):
+            st.caption("Als Datei speichern und mit python -m monitoring import DATEI --describe BESCHREIBUNG.toml "
+                       "verwenden.")
+            st.code(item.description.as_toml(), language="toml")
     tables = updates.preview_tables(preview)
     for tab, (name, table) in zip(st.tabs([f"{name} ({len(t)})" for name, t in tables.items()]), tables.items()):
         with tab:

@@ -148,6 +148,11 @@ def test_files_of_one_table_are_offered_together_and_a_dimension_without_total_m
     assert described.entries[0]["series"][0]["dims"] == "Merkmal=unter 25 Jahre;Staatsangehörigkeit=Ausländer"
 
 
+def test_a_description_made_on_the_page_is_the_same_as_a_snippet():
+    description = describe.parse_description(homeless_description(factor=100, decimals=1))
+    assert describe.parse_description(tomllib.loads(description.as_toml())) == description
+
+
 # ── invalid descriptions: refused with a German message saying what is wrong ─────────────────────────────────
 
 

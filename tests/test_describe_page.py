@@ -80,6 +80,7 @@ def test_page_describes_previews_applies_and_undoes_a_new_table(store, monkeypat
                        f"{german(foreigners / everyone * 100, 1)} %"]
     assert rows[1][0] == "Baden-Württemberg (Summe von 44 der 44 Kreise)"
     assert snapshot(*store) == before  # shown, nothing written
+    assert any(f'measure = "{FOREIGNERS_TOTAL}"' in c.value for c in at.code)  # the same as a snippet for the CLI
 
     at.button(key="upd_apply").click().run()
     assert not at.exception, [e.message for e in at.exception]
