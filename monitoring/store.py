@@ -38,8 +38,8 @@ IMPORTS_DIR = "imports"
 MANIFEST_FILE = f"{IMPORTS_DIR}/manifest.json"
 LOCK_FILE = f"{IMPORTS_DIR}/.lock"
 # The files of data/ the database is built from (with the active imports' Parquets); their bytes are its fingerprint.
-INPUT_FILES = ["facts.parquet", "plausibility.parquet", "indicators.toml", "own_indicators.toml", "districts.csv",
-               "laender.csv", "crosswalk.csv", MANIFEST_FILE]
+INPUT_FILES = ["facts.parquet", "plausibility.parquet", "indicators.toml", "own_indicators.toml",
+               "described_indicators.toml", "districts.csv", "laender.csv", "crosswalk.csv", MANIFEST_FILE]
 LOCK_TIMEOUT_S = 60
 STATUS_LABELS = {"active": "aktiv", "undone": "rückgängig gemacht", "replaced": "ersetzt"}
 

@@ -115,9 +115,20 @@ def test_district_change_changes_the_charts():
 
 
 def test_fields_without_district_data_say_so_and_name_own_figures():
-    at = run_page("pages/wohnen.py", "08216")
+    at = run_page("pages/gesundheit.py", "08216")
     assert any("keine amtliche Statistik" in info.value for info in at.info)
-    assert any("Anschlussunterbringung" in md.value for md in at.markdown)
+    assert any("Sprachmittlung" in md.value for md in at.markdown)
+
+
+def test_wohnen_shows_the_first_official_district_figures_homeless_people_in_accommodation():
+    """22971-0080, Stichtag 31.01.2024, Rastatt: 2.120 untergebrachte Wohnungslose, davon 1.950 Ausländer (raw file:
+    grep ';08216;' 22971-0080_2024-01-31_00.csv, the three "Insgesamt | Insgesamt" columns)."""
+    at = run_page("pages/wohnen.py", "08216")
+    values = {m.label.split(" ·")[0]: m.value for m in at.metric}
+    assert values["Untergebrachte Wohnungslose"] == "2.120"
+    assert values["Untergebrachte Wohnungslose (Ausländer)"] == "1.950"
+    assert values["Ausländeranteil Wohnungslose"] == "92,0 %"
+    assert any("22971-0080" in info.value for info in at.info)
 
 
 def test_unknown_values_in_url_fall_back_with_visible_note():
