@@ -77,8 +77,6 @@ def described_records(path: Path = CATALOG_FILE) -> list[dict]:
     return list(_load(described).get("description", [])) if described.is_file() else []
 
 
-
-
 def own_indicator_ids(path: Path = CATALOG_FILE) -> list[str]:
     """Ids of the own-figure indicators (own_indicators.toml), in file order."""
     own = own_catalog_file(path)
