@@ -7,7 +7,7 @@ import time
 
 import streamlit as st
 
-from monitoring import auth, ui, ui_slides
+from monitoring import auth, ui, ui_fields, ui_slides
 from monitoring.settings import settings
 
 STARTED = time.perf_counter()
@@ -17,7 +17,7 @@ ui.page_style()  # tiles that wrap instead of cutting text off; print without si
 
 # The Handlungsfelder of the installation's structure (data/strukturen/<struktur>.toml), URL = slug; a broken
 # structure stops here with its file, line and entry.
-FIELD_PAGES = ui.field_pages()
+FIELD_PAGES = ui_fields.field_pages()
 DATA_PAGES = [st.Page("pages/daten_methodik.py", title="Daten & Methodik", icon=":material/description:",
                       url_path="daten-methodik")]
 DATA_PAGES.append(st.Page("pages/ziele_massnahmen.py", title="Ziele & Maßnahmen", icon=":material/flag:", url_path="ziele-massnahmen"))

@@ -33,6 +33,9 @@ House style (``apply_house_style``), chosen for a Kreistag projector, an officer
 - A time series title names the years its values cover (first and last year with a value), not the filter range.
 - Text from data (names, units, categories, bases, a source typed in by a user) is escaped before it reaches
   Plotly, which reads a subset of HTML in titles, labels, legends, hovers and annotations (``plain_text``).
+
+Why one module of this size: the five figure builders share one house style (fonts, margins, wrapping, gaps, source
+line, escaping) that must stay identical across them; split, the style would be copied.
 """
 from __future__ import annotations
 

@@ -19,6 +19,9 @@ reviewed shares of data/indicators.toml.  Without one it makes a single count.
 The same description comes from the page (pages/daten_aktualisieren.py) or from a TOML snippet on the command line
 (`python -m monitoring import FILE --describe SNIPPET.toml`, see SNIPPET_EXAMPLE).  Writing it, together with the
 import, is monitoring/updates.py's job; nothing here reads or writes data/.
+
+Why one module of this size: offering a file's measures, building a catalogue entry from a description and
+validating it against the file and the catalogue are one contract, tested as one.
 """
 from __future__ import annotations
 

@@ -98,3 +98,8 @@ def source_line(frame: pd.DataFrame, meta: pd.Series) -> str:
 def escape_markdown(text: str) -> str:
     """User text (file names, sources, notes) for st.markdown / st.error: shown literally, never as markup."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$&])", r"\\\1", str(text))
+
+
+def message_markdown(error: Exception) -> str:
+    """A multi-line German error message (one problem per line) as Markdown: each line escaped, kept on its own line."""
+    return "  \n".join(escape_markdown(line) for line in str(error).splitlines())

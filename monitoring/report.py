@@ -21,6 +21,9 @@ writes them as real (searchable, copyable, accessible) PDF text next to the embe
 raster images (text would have to be drawn into pictures first) and brings pikepdf/qpdf along.  reportlab is a
 pure-Python wheel that needs only Pillow, maintained since 2000.  Fonts: DejaVu Sans where the system has it,
 else the Bitstream Vera reportlab ships (both cover German text, "–", "©", "·").
+
+Why one module of this size: PowerPoint and PDF are built from the same slide list with the same texts; keeping both
+writers beside the slide builders keeps them saying the same.
 """
 from __future__ import annotations
 

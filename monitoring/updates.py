@@ -12,6 +12,9 @@ not fit (no common regions or Stichtage, a share over 100 %).  apply writes the 
 under the store's lock; undo takes the import's values back out and leaves the description (an entry without values
 shows nothing; a later edition of the table then imports without describing it again).  remove_description takes a
 description out again once no active import has values for it.
+
+Why one module of this size: preview, apply and undo of an import, including a description of a new table that
+travels with it; reading and checking is ingest.py, writing data/ is store.py.
 """
 from __future__ import annotations
 

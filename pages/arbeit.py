@@ -1,4 +1,4 @@
-"""Handlungsfeld Arbeit (content: data/handlungsfelder.toml; screen order: monitoring.ui.handlungsfeld_page)."""
-from monitoring import ui
+"""Handlungsfeld Arbeit (content: data/handlungsfelder.toml; screen order: monitoring.ui_fields.handlungsfeld_page)."""
+from monitoring import ui_fields
 
-ui.handlungsfeld_page("Arbeit")
+ui_fields.handlungsfeld_page("Arbeit")

@@ -1,4 +1,4 @@
-"""Handlungsfeld Bevölkerung (content: data/handlungsfelder.toml; screen order: monitoring.ui.handlungsfeld_page)."""
-from monitoring import ui
+"""Handlungsfeld Bevölkerung (content: data/handlungsfelder.toml; screen order: monitoring.ui_fields.handlungsfeld_page)."""
+from monitoring import ui_fields
 
-ui.handlungsfeld_page("Bevölkerung")
+ui_fields.handlungsfeld_page("Bevölkerung")

@@ -1,4 +1,4 @@
-"""Handlungsfeld Gesundheit (content: data/handlungsfelder.toml; screen order: monitoring.ui.handlungsfeld_page)."""
-from monitoring import ui
+"""Handlungsfeld Gesundheit (content: data/handlungsfelder.toml; screen order: monitoring.ui_fields.handlungsfeld_page)."""
+from monitoring import ui_fields
 
-ui.handlungsfeld_page("Gesundheit")
+ui_fields.handlungsfeld_page("Gesundheit")

@@ -1,7 +1,7 @@
 """Überblick: one tile per Handlungsfeld with its headline indicator, a small trend and the direction of change."""
 import streamlit as st
 
-from monitoring import ui
+from monitoring import ui, ui_fields
 
 filters = ui.current_filters()
 st.title(f"Integrationsmonitor {filters.kreis_name}")
@@ -10,4 +10,4 @@ st.write(
     f"mit ihrer Entwicklung im Zeitraum {filters.year_from}–{filters.year_to}. Pfeil und Farbe zeigen die Richtung "
     "der letzten Veränderung: grün = in die gewünschte Richtung, rot = in die andere, grau = Kennzahl ohne Wertung."
 )
-ui.overview_tiles()
+ui_fields.overview_tiles()

@@ -1,4 +1,4 @@
-"""Handlungsfeld Wohnen (content: data/handlungsfelder.toml; screen order: monitoring.ui.handlungsfeld_page)."""
-from monitoring import ui
+"""Handlungsfeld Wohnen (content: data/handlungsfelder.toml; screen order: monitoring.ui_fields.handlungsfeld_page)."""
+from monitoring import ui_fields
 
-ui.handlungsfeld_page("Wohnen")
+ui_fields.handlungsfeld_page("Wohnen")

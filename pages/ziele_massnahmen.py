@@ -1,9 +1,10 @@
 """Ziele & Maßnahmen: the Integrationskonzept's goals with a computed status and its measures, per Handlungsfeld
-(content: the structure's goals folder, data/goals/*.toml by default; cards: monitoring.ui.goal_card; status rule:
+(content: the structure's goals folder, data/goals/*.toml by default; cards: monitoring.ui_goals.goal_card; status rule:
 monitoring.goals)."""
 import streamlit as st
 
-from monitoring import fmt, goals, ui
+from monitoring import fmt, goals, ui, ui_goals
+from monitoring.provenance import message_markdown
 
 filters = ui.current_filters()
 st.title(f"Ziele & Maßnahmen – {filters.kreis_name}")
@@ -11,17 +12,17 @@ st.write("Die Wirkungsziele und Maßnahmen des Integrationskonzepts neben den Za
          "den Daten berechnet, nicht eingetragen.")
 
 try:
-    goal_set = ui.goal_set()
+    goal_set = ui_goals.goal_set()
 except goals.GoalsError as err:
-    st.error(ui.message_markdown(err), icon=":material/error:")
+    st.error(message_markdown(err), icon=":material/error:")
     st.stop()
 
 if goal_set.any_example:
-    where = ui.goals_folder_text()
-    st.warning(f"{ui.EXAMPLE_BANNER} Eigene Ziele und Maßnahmen tragen Sie in {where}/ziele.toml und "
+    where = ui_goals.goals_folder_text()
+    st.warning(f"{ui_goals.EXAMPLE_BANNER} Eigene Ziele und Maßnahmen tragen Sie in {where}/ziele.toml und "
                f"{where}/massnahmen.toml ein.", icon=":material/science:")
 
-results = {goal.id: ui.assess_goal(goal) for goal in goal_set.goals}
+results = {goal.id: ui_goals.assess_goal(goal) for goal in goal_set.goals}
 
 # ── filters ──────────────────────────────────────────────────────────────────────────────────────────────────
 field_names = list(dict.fromkeys([*ui.fields(), *(g.handlungsfeld for g in goal_set.goals)]))
@@ -67,7 +68,7 @@ st.header("Wirkungsziele")
 if not shown_goals:
     st.info("Keine Ziele zu dieser Auswahl.", icon=":material/filter_alt_off:")
 for goal in shown_goals:
-    ui.goal_card(goal, results[goal.id], key="ziel")
+    ui_goals.goal_card(goal, results[goal.id], key="ziel")
 
 # ── measures ─────────────────────────────────────────────────────────────────────────────────────────────────
 st.header("Maßnahmen")

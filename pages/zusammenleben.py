@@ -1,4 +1,4 @@
-"""Handlungsfeld Zusammenleben (content: data/handlungsfelder.toml; screen order: monitoring.ui.handlungsfeld_page)."""
-from monitoring import ui
+"""Handlungsfeld Zusammenleben (content: data/handlungsfelder.toml; screen order: monitoring.ui_fields.handlungsfeld_page)."""
+from monitoring import ui_fields
 
-ui.handlungsfeld_page("Zusammenleben")
+ui_fields.handlungsfeld_page("Zusammenleben")

@@ -71,7 +71,7 @@ def test_another_district_gets_its_own_values():
     assert not at.exception and not at.error
 
 
-# ── goals on a Handlungsfeld page (monitoring.ui.goal_cards after the ranking) ─────────────────────────────────
+# ── goals on a Handlungsfeld page (monitoring.ui_goals.goal_cards after the ranking) ─────────────────────────────────
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +80,9 @@ def arbeit():
 
 
 def test_field_page_shows_its_goals_with_computed_status_after_the_ranking(arbeit):
-    from monitoring import ui
+    from monitoring import ui_goals
 
-    assert ui.GOALS_SECTION in [h.value for h in arbeit.header]
+    assert ui_goals.GOALS_SECTION in [h.value for h in arbeit.header]
     texts = [m.value for m in arbeit.markdown]
     # Arbeitslosenquote der Ausländer 7,9 % (2015) -> 9,3 % (2023) against a falling target: Verschlechterung;
     # employed foreign women rising: auf Kurs
@@ -110,6 +110,6 @@ def test_field_page_lists_its_measures_with_status_as_a_compact_table(arbeit):
 
 def test_field_without_goals_shows_no_goal_section():
     at = run_page("pages/bevoelkerung.py", "08216")
-    from monitoring import ui
+    from monitoring import ui_goals
 
-    assert ui.GOALS_SECTION not in [h.value for h in at.header]
+    assert ui_goals.GOALS_SECTION not in [h.value for h in at.header]

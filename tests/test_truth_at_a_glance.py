@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 
-from monitoring import ui
+from monitoring import ui, ui_fields
 from monitoring import ui_kreisvergleich as kv
 from tests.test_pages import plotly_specs, run_page
 
@@ -25,7 +25,7 @@ def test_tile_help_closes_sentences_without_a_double_period():
                       "decimals": 1, "unit": "%", "period_type": "Stichtag"})
     row = pd.Series({"value": 16.0, "first_value": 10.1, "first_period": "2015-12-31", "land_value": 17.0,
                      "source": "12411-01-01-4", "basis": "Fortschreibung"})
-    text = ui._tile_help(meta, row, "08216", FILTERS)
+    text = ui_fields._tile_help(meta, row, "08216", FILTERS)
     assert "Seit 31.12.2015: +5,9 Pp." in text and "Pp.." not in text
     assert "(Unterschied -1,0 Pp.)." in text and text.endswith("Fortschreibung.")
 
@@ -88,20 +88,20 @@ def test_level_badge_and_title():
 
 def test_sprache_page_shows_rastatt_s_published_figure_and_no_longer_says_there_is_none():
     at = run_page("pages/sprache.py", "08216")
-    assert [s.value for s in at.subheader] == [ui.OWN_SECTION]
+    assert [s.value for s in at.subheader] == [ui_fields.OWN_SECTION]
     own = next(spec for spec in plotly_specs(at) if "Mehrsprachige" in spec["layout"]["title"]["text"])
     rastatt = next(t for t in own["data"] if t.get("name") == "Rastatt")
     hover = " ".join(str(h) for h in rastatt["customdata"])
     assert "Rastatt: 48,7 %" in hover and "Rastatt: 63,2 %" in hover
     note = " ".join(i.value for i in at.info)
-    assert ui.LAND_ONLY_SENTENCE not in note and "Zahlen des Kreises selbst" in note
+    assert ui_fields.LAND_ONLY_SENTENCE not in note and "Zahlen des Kreises selbst" in note
     assert any("veröffentlicht vom Kreis" in md.value for md in at.markdown)
 
 
 def test_district_without_own_figures_has_no_own_section():
     at = run_page("pages/sprache.py", "08117")  # Göppingen publishes none in the dataset
-    assert ui.OWN_SECTION not in [s.value for s in at.subheader]
-    assert ui.LAND_ONLY_SENTENCE in " ".join(i.value for i in at.info)
+    assert ui_fields.OWN_SECTION not in [s.value for s in at.subheader]
+    assert ui_fields.LAND_ONLY_SENTENCE in " ".join(i.value for i in at.info)
 
 
 # --- 4. age ---------------------------------------------------------------------------------------------------

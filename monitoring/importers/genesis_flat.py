@@ -23,6 +23,9 @@ All other groups become dims "VAR=ATTR;…" sorted by variable code, with "GES="
 
 GENESIS downloads come as .csv or as .zip (large tables via background job); a zip is read in memory, never
 extracted, and refused when it looks like a zip bomb.
+
+Why one module of this size: one layout family in three dialects (current, 2024 German, 2024 English) plus its zip
+handling; the dialects differ in a few names and share every step.
 """
 from __future__ import annotations
 

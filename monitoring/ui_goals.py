@@ -1,0 +1,131 @@
+"""The Integrationskonzept's goals and measures on the screen: each goal with its computed status (the rule is
+monitoring/goals.py), its indicator's chart with baseline, target and path, and the field's measures.  Streamlit glue
+above monitoring/ui.py; used by the Handlungsfeld pages (ui_fields) and the page Ziele & Maßnahmen."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from . import charts, goal_charts, goals, structures
+from .provenance import escape_markdown, message_markdown, source_line
+from .ui import Filters, catalog, current_filters, indicator, numbers_behind, query, region_name, structure
+
+# ── goals and measures (data/goals/ or the structure's folder; status rule: monitoring/goals.py) ───────────────
+
+GOAL_YEARS = (1990, 2100)  # the status uses every value since the baseline, whatever the period filter says
+GOAL_LEVEL_REGION = {"Kreis": "kreis", "Land": "land"}
+EXAMPLE_BANNER = ("**Beispiele:** Die gezeigten Ziele und Maßnahmen sind mitgelieferte Beispiele, keine Beschlüsse "
+                  "eines Kreises. Die Ausgangswerte sind echte Werte des Datenbestands, die Zielwerte sind ausgedacht.")
+GOALS_SECTION = "Ziele und Maßnahmen des Integrationskonzepts"
+FIELD_MEASURE_COLUMNS = ["Maßnahme", "Status", "Verantwortlich", "Beginn", "Ende", "Letzte Überprüfung"]
+
+
+def goal_set() -> goals.GoalSet:
+    """The goals and measures of the structure's folder, validated against its fields and the catalogue; read
+    again when a file changes (key: the files' signatures).  Raises goals.GoalsError."""
+    current = structure()
+    folder = current.goals_dir
+    files = tuple((name, (folder / name).stat().st_mtime_ns if (folder / name).is_file() else 0)
+                  for name in (goals.GOALS_FILE, goals.MEASURES_FILE))
+    return _goal_set(str(folder), files, tuple(current.fields), tuple(catalog().index))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _goal_set(folder: str, files: tuple, field_names: tuple, catalog_ids: tuple) -> goals.GoalSet:
+    return goals.load_goals(Path(folder), catalog_ids=catalog_ids, fields=field_names)
+
+
+def goals_folder_text() -> str:
+    """The structure's goals folder as the README names it ("data/goals")."""
+    folder = structure().goals_dir
+    try:
+        return str(folder.relative_to(structures.DATA_DIR.parent))
+    except ValueError:
+        return str(folder)
+
+
+def _goal_region(meta: pd.Series, filters: Filters) -> tuple[str, str]:
+    attr = GOAL_LEVEL_REGION.get(meta["level"])
+    ags = getattr(filters, attr) if attr else "DG"
+    return ags, region_name(ags)
+
+
+@dataclass(frozen=True)
+class GoalView:
+    assessment: goals.Assessment
+    frame: pd.DataFrame | None  # the lead indicator's series for the region (None: no indicator)
+    meta: pd.Series | None
+    region: str
+
+
+def assess_goal(goal: goals.Goal) -> GoalView:
+    """A goal's computed status for the current district (or its Land / Germany where the indicator has only that
+    level), with the series it was computed from."""
+    lead = goal.lead_indicator
+    if lead is None:
+        return GoalView(goals.assess(goal, {}), None, None, "")
+    indicator_id, category = lead
+    meta = indicator(indicator_id)
+    ags, name = _goal_region(meta, current_filters())
+    frame = query("series", indicator=indicator_id, regions=(ags,), category=category,
+                  year_from=GOAL_YEARS[0], year_to=GOAL_YEARS[1])
+    values, breaks = goals.series_points(frame)
+    limit = goals.natural_limit(meta["unit"], goal.direction)
+    return GoalView(goals.assess(goal, values, breaks=breaks, limit=limit), frame, meta, name)
+
+
+def goal_card(goal: goals.Goal, view: GoalView, *, key: str) -> None:
+    """One goal: text, computed status as a badge (the numbers behind it on hover and below), target, body, and
+    its indicator's chart with baseline, target and the path between them."""
+    assessment, frame, meta = view.assessment, view.frame, view.meta
+    unit, decimals = (meta["unit"], int(meta["decimals"])) if meta is not None else ("", 1)
+    explanation = goals.explain(assessment, unit, decimals)
+    with st.container(border=True, key=f"{key}_{goal.id}"):
+        st.markdown(f"#### {escape_markdown(goal.text)}")
+        st.markdown(f":{goals.STATUS_COLORS[assessment.status]}-badge[{assessment.status}] · "
+                    f"{escape_markdown(goal.handlungsfeld)}"
+                    + "".join(f" · :gray-badge[{escape_markdown(t)}]" for t in goal.querschnittsthemen),
+                    help=explanation)
+        details = [f"Ziel: {goal.describe_target(unit, decimals)}" + (" (Beispiel)" if goal.example else ""),
+                   f"Zielgruppe: {goal.target_group}" if goal.target_group else "",
+                   f"Verantwortlich: {goal.responsible}" if goal.responsible else "",
+                   f"Gemessen an: {meta['name']} ({view.region})" if meta is not None else "Kein Indikator verknüpft"]
+        st.caption(escape_markdown(" · ".join(d for d in details if d)))
+        st.write(explanation)
+        if frame is not None and not frame["value"].dropna().empty:
+            start = min(goal.baseline_year, assessment.base_year or goal.baseline_year) - 5
+            shown = frame[frame["year"] >= start]
+            figure = goal_charts.goal_figure(shown, goal, assessment, title=f"{meta['name']}: {view.region}", unit=unit,
+                                             decimals=decimals, source_line=source_line(shown, meta),
+                                             region=view.region)
+            st.plotly_chart(figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"{key}_chart_{goal.id}")
+            numbers_behind(shown, meta, current_filters(), key=f"{key}_{goal.id}")
+        if goal.notes:
+            st.caption(escape_markdown(goal.notes))
+
+
+def goal_cards(field_name: str) -> None:
+    """The field's goals, each with its computed status and chart, then its measures as a compact table."""
+    try:
+        goal_set_now = goal_set()
+    except goals.GoalsError as err:
+        st.error(message_markdown(err), icon=":material/error:")
+        return
+    field_goals = [g for g in goal_set_now.goals if g.handlungsfeld == field_name]
+    field_measures = [m for m in goal_set_now.measures if m.handlungsfeld == field_name]
+    if not field_goals and not field_measures:
+        return
+    st.header(GOALS_SECTION)
+    if any(g.example for g in field_goals) or any(m.example for m in field_measures):
+        st.warning(EXAMPLE_BANNER, icon=":material/science:")
+    with st.expander("Wie der Status berechnet wird", icon=":material/functions:"):
+        st.markdown(goals.RULE_TEXT)
+    for goal in field_goals:
+        goal_card(goal, assess_goal(goal), key="feld_ziel")
+    if field_measures:
+        st.markdown("**Maßnahmen**")
+        table = goals.measures_table(field_measures)[FIELD_MEASURE_COLUMNS]
+        st.table(table.map(escape_markdown), hide_index=True)
