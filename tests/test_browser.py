@@ -50,7 +50,7 @@ PAGES = {
     "sprache": ("charts", "Sprache"),
     "bildung": ("charts", "Bildung"),
     "arbeit": ("charts", "Arbeit"),
-    "wohnen": ("info", "Wohnen"),
+    "wohnen": ("charts", "Wohnen"),  # homeless people in accommodation (22971-0080): breakdown and ranking
     "gesundheit": ("info", "Gesundheit"),
     "zusammenleben": ("charts", "Zusammenleben"),
     "bevoelkerung": ("charts", "Bevölkerung"),
