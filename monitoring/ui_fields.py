@@ -10,9 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from . import fmt, structures, tiles
+from .db import data_version
 from .provenance import escape_markdown, message_markdown
 from .ui import (
     DIRECTION_TO_DELTA_COLOR,
+    VIEW_CACHE,
     Filters,
     breakdown_card,
     current_filters,
@@ -63,6 +65,13 @@ def tile_region(meta: pd.Series, filters: Filters) -> str:
 
 
 def tile_data(indicator_id: str, category: str = "", *, filters: Filters) -> TileData:
+    """A tile's figures, cached per indicator, filters and data version: the pandas work behind a tile (change,
+    gaps, Land value, sparkline) costs more than the query and is the same on every rerun."""
+    return _tile_data(indicator_id, category, filters, data_version())
+
+
+@st.cache_resource(**VIEW_CACHE)
+def _tile_data(indicator_id: str, category: str, filters: Filters, version: tuple) -> TileData:
     meta = indicator(indicator_id)
     region = tile_region(meta, filters)
     series = query("series", indicator=indicator_id, regions=tuple(dict.fromkeys((region, filters.land))),

@@ -10,8 +10,19 @@ import pandas as pd
 import streamlit as st
 
 from . import charts, goal_charts, goals, structures
+from .db import data_version
 from .provenance import escape_markdown, message_markdown, source_line
-from .ui import Filters, catalog, current_filters, indicator, numbers_behind, query, region_name, structure
+from .ui import (
+    VIEW_CACHE,
+    Filters,
+    catalog,
+    current_filters,
+    indicator,
+    numbers_behind,
+    query,
+    region_name,
+    structure,
+)
 
 # ── goals and measures (data/goals/ or the structure's folder; status rule: monitoring/goals.py) ───────────────
 
@@ -63,13 +74,19 @@ class GoalView:
 
 def assess_goal(goal: goals.Goal) -> GoalView:
     """A goal's computed status for the current district (or its Land / Germany where the indicator has only that
-    level), with the series it was computed from."""
+    level), with the series it was computed from; cached per goal as written, district and data version."""
+    return _assess_goal(goal, current_filters(), repr(goal), data_version())
+
+
+@st.cache_resource(**VIEW_CACHE)
+def _assess_goal(_goal: goals.Goal, filters: Filters, goal_key: str, version: tuple) -> GoalView:
+    goal = _goal
     lead = goal.lead_indicator
     if lead is None:
         return GoalView(goals.assess(goal, {}), None, None, "")
     indicator_id, category = lead
     meta = indicator(indicator_id)
-    ags, name = _goal_region(meta, current_filters())
+    ags, name = _goal_region(meta, filters)
     frame = query("series", indicator=indicator_id, regions=(ags,), category=category,
                   year_from=GOAL_YEARS[0], year_to=GOAL_YEARS[1])
     values, breaks = goals.series_points(frame)
@@ -98,13 +115,21 @@ def goal_card(goal: goals.Goal, view: GoalView, *, key: str) -> None:
         if frame is not None and not frame["value"].dropna().empty:
             start = min(goal.baseline_year, assessment.base_year or goal.baseline_year) - 5
             shown = frame[frame["year"] >= start]
-            figure = goal_charts.goal_figure(shown, goal, assessment, title=f"{meta['name']}: {view.region}", unit=unit,
-                                             decimals=decimals, source_line=source_line(shown, meta),
-                                             region=view.region)
+            figure = _goal_figure(shown, goal, assessment, meta, view.region, repr(goal), data_version())
             st.plotly_chart(figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"{key}_chart_{goal.id}")
             numbers_behind(shown, meta, current_filters(), key=f"{key}_{goal.id}")
         if goal.notes:
             st.caption(escape_markdown(goal.notes))
+
+
+# Building a Plotly figure costs 50–150 ms; a goal's chart is cached like every chart view (ui.VIEW_CACHE), keyed
+# on the goal as written (repr), the region and the data's version; the arguments with "_" are derived from those.
+@st.cache_resource(**VIEW_CACHE)
+def _goal_figure(_shown: pd.DataFrame, _goal: goals.Goal, _assessment, _meta: pd.Series, region: str, goal_key: str,
+                 version: tuple):
+    return goal_charts.goal_figure(_shown, _goal, _assessment, title=f"{_meta['name']}: {region}", unit=_meta["unit"],
+                                   decimals=int(_meta["decimals"]), source_line=source_line(_shown, _meta),
+                                   region=region)
 
 
 def goal_cards(field_name: str) -> None:
