@@ -47,3 +47,39 @@ def test_db(built_db, monkeypatch):
 
     monkeypatch.setattr(db, "DB_FILE", built_db)
     return db
+
+
+# ── the browser tests' shared pieces (tests/test_browser*.py; Debian's Chromium through Playwright) ──────────────
+
+def require_browser() -> None:
+    """Skip with the reason when Debian's Chromium or Playwright is missing: the tests never download a browser."""
+    from monitoring.browser_harness import chromium_available
+
+    if not chromium_available():
+        pytest.skip("Debian's Chromium is missing at /usr/bin/chromium (apt-get install chromium); "
+                    "the browser tests never download a browser of their own")
+    pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
+
+
+def dashboard_server(log_name: str, *, env: dict | None = None, timeout: float = 60):
+    """A started `streamlit run dashboard.py` whose log goes to test-artifacts/<log_name>; the caller stops it."""
+    from monitoring.browser_harness import StreamlitServer
+
+    require_browser()
+    server = StreamlitServer("dashboard.py", log_path=PROJECT_DIR / "test-artifacts" / log_name, env=env)
+    server.start(timeout=timeout)
+    return server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (a fresh context per test keeps visitors apart)."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    from monitoring.browser_harness import launch_browser
+
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        yield chromium
+        chromium.close()

@@ -15,16 +15,13 @@ from monitoring.browser_harness import (
     FIRST_LOAD_TIMEOUT_MS,
     PROJECT_DIR,
     VIEWPORT,
-    StreamlitServer,
     add_to_multiselect,
     chart_count,
     chart_mentions,
     chart_texts,
     choose,
-    chromium_available,
     error_messages,
     full_page_screenshot,
-    launch_browser,
     multiselect_values,
     nudge_slider,
     open_page,
@@ -35,6 +32,7 @@ from monitoring.browser_harness import (
     wait_for_charts,
     wait_for_idle,
 )
+from tests.conftest import dashboard_server
 
 pytestmark = pytest.mark.browser
 
@@ -60,30 +58,11 @@ PAGES = {
 }
 
 
-def _require_browser() -> None:
-    if not chromium_available():
-        pytest.skip("Debian's Chromium is missing at /usr/bin/chromium (apt-get install chromium); "
-                    "the browser tests never download a browser of their own")
-    pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
-
-
 @pytest.fixture(scope="module")
 def server():
-    _require_browser()
-    srv = StreamlitServer("dashboard.py", log_path=ARTIFACTS / "streamlit-browser-tests.log")
-    srv.start(timeout=60)
+    srv = dashboard_server("streamlit-browser-tests.log")
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_browser(playwright)
-        yield chromium
-        chromium.close()
 
 
 def _new_page(browser):

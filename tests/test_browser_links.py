@@ -8,13 +8,11 @@ import urllib.parse
 import pytest
 
 from monitoring.browser_harness import (
-    PROJECT_DIR,
     VIEWPORT,
-    StreamlitServer,
-    chromium_available,
     launch_browser,
     open_page,
 )
+from tests.conftest import dashboard_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +23,7 @@ NOTE = '[data-testid="stSidebar"] [data-testid="stAlertContentWarning"] [data-te
 
 @pytest.fixture(scope="module")
 def server():
-    if not chromium_available():
-        pytest.skip("Debian's Chromium is missing at /usr/bin/chromium (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
-    srv = StreamlitServer("dashboard.py", log_path=PROJECT_DIR / "test-artifacts" / "streamlit-browser-links.log")
-    srv.start(timeout=60)
+    srv = dashboard_server("streamlit-browser-links.log")
     yield srv
     srv.stop()
 

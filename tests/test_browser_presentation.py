@@ -20,12 +20,12 @@ from monitoring.browser_harness import (
     FIRST_LOAD_TIMEOUT_MS,
     PROJECT_DIR,
     StreamlitServer,
-    chromium_available,
     error_messages,
     wait_for_idle,
 )
 from monitoring.settings import DATA_DIR, DB_FILE
 from monitoring.slide_sets import Item, SlideSet
+from tests.conftest import require_browser
 
 pytestmark = pytest.mark.browser
 
@@ -41,9 +41,7 @@ SLIDE_IMAGE = '.st-key-praesentation_folie img'
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not chromium_available():
-        pytest.skip("Debian's Chromium is missing at /usr/bin/chromium (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
+    require_browser()
     data = tmp_path_factory.mktemp("data") / "data"
     shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("imports", "foliensaetze", ".*"))
     db_file = data / DB_FILE.name
@@ -58,18 +56,6 @@ def server(tmp_path_factory):
     srv.slug = slug
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    from monitoring.browser_harness import launch_browser
-
-    with sync_playwright() as playwright:
-        chromium = launch_browser(playwright)
-        yield chromium
-        chromium.close()
 
 
 def open_presentation(browser, server, viewport: dict, folie: int = 1, extra: str = ""):

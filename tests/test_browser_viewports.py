@@ -14,14 +14,12 @@ import pytest
 
 from monitoring.browser_harness import (
     PROJECT_DIR,
-    StreamlitServer,
-    chromium_available,
     error_messages,
     full_page_screenshot,
-    launch_browser,
     new_page,
     open_page,
 )
+from tests.conftest import dashboard_server
 
 pytestmark = pytest.mark.browser
 
@@ -44,23 +42,9 @@ CUT_TILE_TEXT = """() => [...document.querySelectorAll('[data-testid="stMetric"]
 
 @pytest.fixture(scope="module")
 def server():
-    if not chromium_available():
-        pytest.skip("Debian's Chromium is missing at /usr/bin/chromium (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api")
-    srv = StreamlitServer("dashboard.py", log_path=PROJECT_DIR / "test-artifacts" / "streamlit-viewports.log")
-    srv.start(timeout=60)
+    srv = dashboard_server("streamlit-viewports.log")
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_browser(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
