@@ -7,7 +7,9 @@ build step (monitoring/build.py) maps them onto indicators of the catalogue.
 from __future__ import annotations
 
 import calendar
+import csv
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +116,23 @@ def read_text(path: Path, data: bytes | None = None) -> tuple[str, str]:
             line=line,
         )
     return text, "iso-8859-1"
+
+
+def comma_rows(file: str, text: str):
+    """Header and (line number, cells) of a plain comma-separated file: blank lines skipped, and every row as wide
+    as the header (a shorter or longer one is refused with its line)."""
+    reader = csv.reader(io.StringIO(text))
+    header = [c.strip() for c in next(reader)]
+
+    def rows():
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                raise ImportRejected(file, f"{len(cells)} statt {len(header)} Spalten.", line=reader.line_num)
+            yield reader.line_num, cells
+
+    return header, rows()
 
 
 def german_date_to_iso(text: str) -> str | None:

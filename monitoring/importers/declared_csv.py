@@ -20,7 +20,6 @@ declaration, which is reviewed like code.  A file is this extract when its heade
 from __future__ import annotations
 
 import csv
-import io
 import re
 import tomllib
 from functools import lru_cache
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .common import SPECIAL_VALUES, ImportRejected, observations_frame, parse_cell, parse_time, read_text
+from .common import SPECIAL_VALUES, ImportRejected, comma_rows, observations_frame, parse_cell, parse_time, read_text
 
 REGION_KEY = re.compile(r"^(DG|\d{2}|\d{5}|\d{8}|\d{12})$")
 REQUIRED = ("id", "header", "region", "time", "values", "origin", "copyright")
@@ -86,20 +85,14 @@ def looks_like_declared(first_line: str) -> bool:
 def read_declared(path: Path, data: bytes | None = None) -> pd.DataFrame:
     """One observation per row and declared value column; an empty cell is the declared special value."""
     text, _encoding = read_text(path, data)
-    reader = csv.reader(io.StringIO(text))
-    header = [c.strip() for c in next(reader)]
+    header, lines = comma_rows(path.name, text)
     entry = declaration_for(",".join(header))
     if entry is None:
         raise ImportRejected(path.name, "Kein in data/extracts.toml beschriebener Auszug.", line=1)
     time = parse_time(entry["time"])
     at = {name: header.index(name) for name in header}
     rows = []
-    for cells in reader:
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            raise ImportRejected(path.name, f"{len(cells)} statt {len(header)} Spalten.", line=line)
+    for line, cells in lines:
         region = cells[at[entry["region"]]].strip()
         if not REGION_KEY.match(region):
             raise ImportRejected(path.name, f"„{region}“ ist kein Regionalschlüssel.", line=line, column=entry["region"])

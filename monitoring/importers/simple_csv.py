@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .common import ImportRejected, observations_frame, parse_cell, read_text
+from .common import ImportRejected, comma_rows, observations_frame, parse_cell, read_text
 
 PUBLISHED_HEADER = ["ags", "name", "indicator", "period", "value", "unit", "source_title", "source_url", "note"]
 CODE_COLUMNS = ("ags", "county_code", "county", "kreis", "regionalschluessel")
@@ -69,15 +69,9 @@ def read_published(path: Path, data: bytes | None = None) -> pd.DataFrame:
 def read_wide(path: Path, data: bytes | None = None) -> pd.DataFrame:
     """Derived district series: one observation per district, year and value column; empty cells are gaps."""
     text, _ = read_text(path, data)
-    reader = csv.reader(io.StringIO(text))
-    header = [c.strip() for c in next(reader)]
+    header, lines = comma_rows(path.name, text)
     rows = []
-    for cells in reader:
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            raise ImportRejected(path.name, f"{len(cells)} statt {len(header)} Spalten.", line=line)
+    for line, cells in lines:
         ags = cells[0].strip().zfill(5)
         if not REGION.match(ags):
             raise ImportRejected(path.name, f"„{cells[0]}“ ist kein Kreisschlüssel.", line=line, column=header[0])
