@@ -161,7 +161,7 @@ def _keep_pixel_offsets(fig: go.Figure, *, subtitle_room: int) -> None:
     title = layout.title
     if title.text:
         before = title.text.count("<br>") + 1
-        lines = charts._wrap(title.text.replace("<br>", " "), SLIDE_TITLE_WRAP)
+        lines = charts.wrap_lines(title.text.replace("<br>", " "), SLIDE_TITLE_WRAP)
         title.text = "<br>".join(lines)
         top += TITLE_LINE * (len(lines) - before)
         if title.yref == "container":
@@ -171,7 +171,7 @@ def _keep_pixel_offsets(fig: go.Figure, *, subtitle_room: int) -> None:
     for annotation in layout.annotations:
         if annotation.name == "source" and annotation.text:
             before = annotation.text.count("<br>") + 1
-            lines = charts._wrap(annotation.text.replace("<br>", " "), SLIDE_SOURCE_WRAP)
+            lines = charts.wrap_lines(annotation.text.replace("<br>", " "), SLIDE_SOURCE_WRAP)
             annotation.text = "<br>".join(lines)
             bottom += SOURCE_LINE * (len(lines) - before)
     layout.margin.t, layout.margin.b = top, bottom
@@ -220,8 +220,8 @@ def tiles_figure(cards: list[dict], *, title: str, source_line: str) -> go.Figur
 
     cards: dicts with label, value (German text), delta (text or ""), tone ("good", "bad" or ""), detail (text).
     All texts are plain; they are escaped here."""
-    title_lines = charts._wrap(charts.plain_text(title), SLIDE_TITLE_WRAP)
-    source_lines = charts._wrap(charts.plain_text(source_line), SLIDE_SOURCE_WRAP)
+    title_lines = charts.wrap_lines(charts.plain_text(title), SLIDE_TITLE_WRAP)
+    source_lines = charts.wrap_lines(charts.plain_text(source_line), SLIDE_SOURCE_WRAP)
     fig = go.Figure()
     top = 18 + 26 * len(title_lines) + 8
     bottom = 16 * len(source_lines) + 24
@@ -250,8 +250,8 @@ def tiles_figure(cards: list[dict], *, title: str, source_line: str) -> go.Figur
         fig.add_shape(type="rect", xref="x", yref="y", x0=x0, x1=x0 + width, y0=y1 - height, y1=y1,
                       line={"color": "#BDBDBD", "width": 1}, fillcolor="#FAFAFA", layer="below")
         chars = max(int(width * 900 / 9), 12)  # characters per line of the label at 15 px
-        label = "<br>".join(charts._wrap(charts.plain_text(card.get("label", "")), chars)[:3])
-        detail = "<br>".join(charts._wrap(charts.plain_text(card.get("detail", "")), int(chars * 1.2))[:4])
+        label = "<br>".join(charts.wrap_lines(charts.plain_text(card.get("label", "")), chars)[:3])
+        detail = "<br>".join(charts.wrap_lines(charts.plain_text(card.get("detail", "")), int(chars * 1.2))[:4])
         left = x0 + 0.012
         texts = [
             (label, 15, charts.TEXT_COLOR, y1 - 0.03, "top"),

@@ -10,7 +10,7 @@
 
 The charts are the dashboard's own: for every ``trends`` indicator of the chosen Handlungsfelder
 (data/handlungsfelder.toml) the ``series`` query for the district, its Land and Germany, drawn by
-``charts.time_series_figure`` exactly as monitoring/ui.py's trend cards do, and rendered by monitoring/images.py
+``charts_series.time_series_figure`` exactly as monitoring/ui.py's trend cards do, and rendered by monitoring/images.py
 (one export browser for the process).  Each chart slide has its title, the picture, key figures (latest value of
 each region with its Stichtag, the district's change over the period), the source line, and speaker notes with the
 indicator's definition, concept, level, table and caveats.  The closing slide lists the attributions of all data
@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, fmt, images, tiles
+from . import charts, charts_series, fmt, images, tiles
 from .catalog import load_catalog, load_fields
 from .db import run_query
 from .plausibility import read_warnings
@@ -162,7 +162,7 @@ def chart_slide(indicator_id: str, ags: str, land: str, year_from: int, year_to:
         return None
     title = f"{meta['name']} ({meta['unit']}), {year_from}–{year_to}"
     source = source_line(frame, meta)
-    figure = charts.time_series_figure(  # the call of monitoring/ui.py _trend_view
+    figure = charts_series.time_series_figure(  # the call of monitoring/ui.py _trend_view
         frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source,
         focus_ags=ags, period_type=meta["period_type"],
     )
@@ -261,7 +261,7 @@ def _trend(item: Item, meta, ags, land, land_name, year_from, year_to):
         return None
     category = f" – {item.category}" if item.category else ""
     title = f"{meta['name']}{category} ({meta['unit']}){_level_suffix(frame, ags, land_name)}, {year_from}–{year_to}"
-    figure = charts.time_series_figure(
+    figure = charts_series.time_series_figure(
         frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source_line(frame, meta),
         focus_ags=ags, period_type=meta["period_type"],
     )

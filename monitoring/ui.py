@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from . import charts, export, fmt, structures, tiles, url_params
+from . import charts, charts_series, export, fmt, structures, tiles, url_params
 from .catalog import load_catalog
 from .db import data_version, run_query
 from .plausibility import read_warnings
@@ -309,7 +309,7 @@ def _trend_view(indicator_id: str, category: str, regions: tuple[str, ...], year
     title = f"{meta['name']} ({meta['unit']}){_level_suffix(frame, regions[0])}, {year_from}–{year_to}"
     if frame.empty:
         return ChartView(frame, None, title)
-    figure = charts.time_series_figure(
+    figure = charts_series.time_series_figure(
         frame, title=title, unit=meta["unit"], decimals=int(meta["decimals"]), source_line=source_line(frame, meta),
         focus_ags=regions[0], period_type=meta["period_type"],
         flagged=flagged_frame(regions, indicator_id, category),

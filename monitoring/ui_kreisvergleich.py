@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from . import charts, export, fmt, url_params
+from . import charts, charts_kreisvergleich, export, fmt, url_params
 from .compare import CHARACTERISTICS, DEFAULT_CHARACTERISTICS, ranking_window, similar_districts
 from .provenance import escape_markdown
 from .ui import (
@@ -195,7 +195,7 @@ def _map_view(choice: ComparisonChoice, kreis: str) -> ChartView:
     values = _comparison_values(choice)
     period = fmt.fmt_period(values["period"].dropna().iloc[0], meta["period_type"]) if values["period"].notna().any() else ""
     title = f"{meta['name']} ({meta['unit']}), {choice.scope_name}, {period}"
-    figure = charts.choropleth_figure(
+    figure = charts_kreisvergleich.choropleth_figure(
         values, boundaries_url=STATIC_URL + "kreise_simplified.geojson", title=title, unit=meta["unit"],
         decimals=int(meta["decimals"]), source_line=source_line(values.dropna(subset=["value"]), meta), focus_ags=kreis,
         method=choice.method, outlines_url=STATIC_URL + "laender_simplified.geojson",
@@ -269,7 +269,7 @@ def _scatter_view(choice: ComparisonChoice, y_id: str, kreis: str, highlight: tu
     x_years, y_years = _years(frame["x_year"]), _years(frame["y_year"])
     when = x_years if x_years == y_years else f"{x_years} und {y_years} – verschiedene Jahre"
     title = f"{x_meta['name']} und {y_meta['name']}, Kreise in {choice.scope_name}, {when}"
-    figure = charts.scatter_figure(
+    figure = charts_kreisvergleich.scatter_figure(
         frame, title=title, x_title=f"{x_meta['short_name']} ({x_meta['unit']}), {x_years}",
         y_title=f"{y_meta['short_name']} ({y_meta['unit']}), {y_years}", x_decimals=int(x_meta["decimals"]),
         y_decimals=int(y_meta["decimals"]), source_line=f"Quelle: {x_meta['source']}; {y_meta['source']}",

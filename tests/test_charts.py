@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitoring import charts
+from monitoring import charts, charts_kreisvergleich, charts_series
 
 SOURCE = "© Statistische Ämter des Bundes und der Länder, Deutschland, 2024; Tabelle 12411-01-01-4"
 ZENSUS_2011 = "Fortschreibung (Basis Zensus 2011)"
@@ -29,7 +29,7 @@ def _series() -> pd.DataFrame:
 def _time_series(df=None, **options):
     kwargs = {"title": "Ausländeranteil", "unit": "%", "decimals": 1, "source_line": SOURCE, "focus_ags": "08216",
               "period_type": "Stichtag"} | options
-    return charts.time_series_figure(_series() if df is None else df, **kwargs)
+    return charts_series.time_series_figure(_series() if df is None else df, **kwargs)
 
 
 def _main_traces(fig):
@@ -335,7 +335,7 @@ def test_choropleth_classes_missing_focus_and_borders():
     df = pd.DataFrame({"ags": [f"0800{i}" for i in range(6)] + ["09001"],
                        "name": [f"Kreis {i}" for i in range(7)],
                        "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, np.nan], "flag": [""] * 6 + ["."]})
-    fig = charts.choropleth_figure(df, boundaries_url="app/static/kreise.geojson", title="Anteil", unit="%", decimals=1,
+    fig = charts_kreisvergleich.choropleth_figure(df, boundaries_url="app/static/kreise.geojson", title="Anteil", unit="%", decimals=1,
                                    source_line=SOURCE, focus_ags="08001", classes=3,
                                    outlines_url="app/static/laender.geojson")
     assert {t.type for t in fig.data} == {"choropleth"}
@@ -361,17 +361,17 @@ def test_choropleth_classes_missing_focus_and_borders():
 
 def test_choropleth_without_values_is_one_grey_class():
     df = pd.DataFrame({"ags": ["08001", "08002"], "name": ["A", "B"], "value": [np.nan, np.nan], "flag": [".", "."]})
-    fig = charts.choropleth_figure(df, boundaries_url="k.geojson", title="Anteil", unit="%", decimals=1,
+    fig = charts_kreisvergleich.choropleth_figure(df, boundaries_url="k.geojson", title="Anteil", unit="%", decimals=1,
                                    source_line=SOURCE, focus_ags=None)
     assert [t.name for t in fig.data] == ["keine Angabe"]
 
 
 def test_class_edges_and_labels():
-    assert charts.class_edges([1, 2, 3, 4, 5, 6], classes=3, method="equal", decimals=1) == [2.7, 4.3]
-    assert charts.class_edges([5, 5, 5], classes=4, decimals=0) == []
-    assert charts.class_labels([10.0, 12.5], "%", 1) == ["unter 10,0 %", "10,0 bis unter 12,5 %", "12,5 % und mehr"]
+    assert charts_kreisvergleich.class_edges([1, 2, 3, 4, 5, 6], classes=3, method="equal", decimals=1) == [2.7, 4.3]
+    assert charts_kreisvergleich.class_edges([5, 5, 5], classes=4, decimals=0) == []
+    assert charts_kreisvergleich.class_labels([10.0, 12.5], "%", 1) == ["unter 10,0 %", "10,0 bis unter 12,5 %", "12,5 % und mehr"]
     with pytest.raises(ValueError):
-        charts.class_edges([1, 2], method="jenks")
+        charts_kreisvergleich.class_edges([1, 2], method="jenks")
 
 
 def test_ranking_ties_share_a_rank_and_a_given_rank_is_kept():
@@ -389,8 +389,8 @@ def test_flagged_values_get_a_mark_with_the_message_in_its_hover():
     flagged = pd.DataFrame({"ags": ["08216", "08216"], "period": ["2022-12-31", "2020-12-31"],
                             "message": ["Sprung von 11,5 % auf 12,0 % <b>", "Lücke: kein Mark"]})
     fig = _time_series(flagged=flagged)
-    marks = [t for t in fig.data if t.name == charts.FLAG_MARK_NAME]
+    marks = [t for t in fig.data if t.name == charts_series.FLAG_MARK_NAME]
     assert len(marks) == 1 and len(marks[0].x) == 1  # the gap of 2020 has no point to mark
     assert marks[0].y[0] == pytest.approx(11.5) and "Sprung von 11,5 %" in marks[0].customdata[0]
     assert "&lt;b&gt;" in marks[0].customdata[0]  # the message is plain text
-    assert not [t for t in _time_series().data if t.name == charts.FLAG_MARK_NAME]
+    assert not [t for t in _time_series().data if t.name == charts_series.FLAG_MARK_NAME]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitoring import charts
+from monitoring import charts, charts_kreisvergleich, charts_series
 
 SOURCE = "© Statistik der Bundesagentur für Arbeit; Tabelle 13111-01-03-4"
 
@@ -23,7 +23,7 @@ def _rows(ags, name, values: dict, *, month_day="06-30", flags=None) -> list[dic
 def _figure(df, **options):
     kwargs = {"title": "SV-Beschäftigte (Personen)", "unit": "Personen", "decimals": 0, "source_line": SOURCE,
               "focus_ags": "08216", "period_type": "Stichtag"} | options
-    return charts.time_series_figure(df, **kwargs)
+    return charts_series.time_series_figure(df, **kwargs)
 
 
 def _lines(fig):
@@ -136,8 +136,8 @@ def test_similar_counts_and_shares_keep_their_values():
     shares = _counts().assign(value=lambda d: d["value"] / 1e6)
     fig = _figure(shares, unit="%", decimals=1, title="Anteil")
     assert fig.layout.yaxis.title.text == "%"
-    assert charts.use_index(_counts(), "Personen") is True
-    assert charts.use_index(_counts(), "%") is False
+    assert charts_series.use_index(_counts(), "Personen") is True
+    assert charts_series.use_index(_counts(), "%") is False
 
 
 def test_scale_can_be_chosen():
@@ -167,7 +167,7 @@ def test_title_states_the_years_with_values_not_the_filter_range():
                             flags={2017: "."}))
     fig = _figure(df, title="Ausländeranteil (%), 1995–2025", unit="%", decimals=1)
     assert fig.layout.title.text == "Ausländeranteil (%), 2008–2016"
-    assert charts.covered_years(df, "Stichtag") == "2008–2016"
+    assert charts_series.covered_years(df, "Stichtag") == "2008–2016"
 
 
 def test_title_without_a_range_gets_the_years_and_the_unit():
@@ -178,8 +178,8 @@ def test_title_without_a_range_gets_the_years_and_the_unit():
 
 def test_title_of_school_years():
     df = pd.DataFrame(_rows("08216", "Rastatt", {2015: 5.0, 2017: 6.0}, month_day="08-01"))
-    assert charts.covered_years(df, "Schuljahr") == "2015/16–2017/18"
-    assert charts.covered_years(df.assign(value=np.nan), "Jahr") == ""
+    assert charts_series.covered_years(df, "Schuljahr") == "2015/16–2017/18"
+    assert charts_series.covered_years(df.assign(value=np.nan), "Jahr") == ""
 
 
 # --- 5. German modebar offline -------------------------------------------------------------------------------------
@@ -224,7 +224,7 @@ def _assert_no_markup(fig):
 def test_time_series_escapes_names_units_and_bases():
     df = pd.DataFrame(_rows("08216", NAME, {2015: 1.0, 2016: np.nan, 2017: 2.0}, flags={2016: "/"}))
     df.loc[2, ["basis", "is_break"]] = [NAME, True]
-    fig = charts.time_series_figure(df, title=NAME, unit=UNIT, decimals=0, source_line=NAME, focus_ags="08216",
+    fig = charts_series.time_series_figure(df, title=NAME, unit=UNIT, decimals=0, source_line=NAME, focus_ags="08216",
                                     period_type="Jahr")
     _assert_no_markup(fig)
     assert fig.layout.title.text.replace("<br>", " ").startswith("Eigene &lt;b&gt;x&lt;/b&gt; &amp; &lt;a href=")
@@ -242,9 +242,9 @@ def test_bar_charts_map_and_scatter_escape_text_from_data():
         charts.ranking_figure(ranking, title=NAME, unit=UNIT, decimals=1, source_line=SOURCE, focus_ags="08216",
                               reference_value=2.0, reference_label=NAME),
         charts.breakdown_figure(breakdown, title=NAME, unit=UNIT, decimals=1, source_line=SOURCE, focus_name=NAME),
-        charts.choropleth_figure(ranking, boundaries_url="static/kreise.geojson", title=NAME, unit=UNIT, decimals=1,
+        charts_kreisvergleich.choropleth_figure(ranking, boundaries_url="static/kreise.geojson", title=NAME, unit=UNIT, decimals=1,
                                  source_line=SOURCE, focus_ags="08216"),
-        charts.scatter_figure(scatter, title=NAME, x_title=NAME, y_title=UNIT, x_decimals=1, y_decimals=1,
+        charts_kreisvergleich.scatter_figure(scatter, title=NAME, x_title=NAME, y_title=UNIT, x_decimals=1, y_decimals=1,
                               source_line=SOURCE, focus_ags="08216"),
     ]
     for fig in figures:

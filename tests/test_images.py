@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import plotly.graph_objects as go
 import pytest
 
-from monitoring import charts, db, images
+from monitoring import charts, charts_series, db, images
 from monitoring.catalog import load_catalog
 from monitoring.provenance import source_line
 
@@ -45,7 +45,7 @@ def population_chart(built_db):
     finally:
         db.DB_FILE = original
         db.reset_connection()
-    fig = charts.time_series_figure(
+    fig = charts_series.time_series_figure(
         frame, title=f"{meta['name']} ({meta['unit']}), 2012–2020", unit=meta["unit"], decimals=int(meta["decimals"]),
         source_line=source_line(frame, meta), focus_ags="08216", period_type=meta["period_type"],
     )
