@@ -1,5 +1,8 @@
 """A new official table becomes a new indicator without editing TOML by hand.
 
+Why one module of this size: offering a file's measures, building a catalogue entry from a description and
+validating it against the file and the catalogue are one contract, tested as one.
+
 When a readable file maps onto no indicator of the catalogue (its table is new), ingest offers to describe it
 instead of refusing it.  This module is the pure part of that:
 
@@ -19,9 +22,6 @@ reviewed shares of data/indicators.toml.  Without one it makes a single count.
 The same description comes from the page (pages/daten_aktualisieren.py) or from a TOML snippet on the command line
 (`python -m monitoring import FILE --describe SNIPPET.toml`, see SNIPPET_EXAMPLE).  Writing it, together with the
 import, is monitoring/updates.py's job; nothing here reads or writes data/.
-
-Why one module of this size: offering a file's measures, building a catalogue entry from a description and
-validating it against the file and the catalogue are one contract, tested as one.
 """
 from __future__ import annotations
 

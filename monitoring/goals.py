@@ -1,5 +1,8 @@
 """Goals (Wirkungsziele) and measures (Maßnahmen) of the Integrationskonzept, and the status rule (pure, no Streamlit).
 
+Why one module of this size: the goal and measure files, their validation and the status rule (Open SDG progress
+method) with its explanation belong together: the explanation states the rule's numbers.
+
 Kept as plain TOML files a district edits (data/goals/ziele.toml, data/goals/massnahmen.toml; the keys are described
 at the top of each file).  ``load_goals`` reads and validates both and refuses the whole set with every problem
 named (file, line, entry) -- nothing half-loaded.
@@ -23,9 +26,6 @@ implements (open-sdg docs/progress-methodology.md; sdg-build ProgressMeasure.py)
   The current value is the latest value after the baseline year.
 - a series break (new data basis) between the baseline and the current value makes the status "nicht vergleichbar";
   the computed status is kept beside it, so the explanation can say what the numbers alone would give.
-
-Why one module of this size: the goal and measure files, their validation and the status rule (Open SDG progress
-method) with its explanation belong together: the explanation states the rule's numbers.
 """
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """The Kreistag report: a PowerPoint (python-pptx) and a PDF (reportlab) of the same slides (no Streamlit).
 
+Why one module of this size: PowerPoint and PDF are built from the same slide list with the same texts; keeping both
+writers beside the slide builders keeps them saying the same.
+
     chart_slides(ags, fields, year_from, year_to)   → [ChartSlide]   queries, house-style figures, 1600 × 900 PNGs
     build_pptx(slides, district, date, data_status) → bytes          title slide, one slide per chart, closing slide
     build_pdf(slides, district, date, data_status)  → bytes          the same pages, 16:9, for handing round
@@ -21,9 +24,6 @@ writes them as real (searchable, copyable, accessible) PDF text next to the embe
 raster images (text would have to be drawn into pictures first) and brings pikepdf/qpdf along.  reportlab is a
 pure-Python wheel that needs only Pillow, maintained since 2000.  Fonts: DejaVu Sans where the system has it,
 else the Bitstream Vera reportlab ships (both cover German text, "–", "©", "·").
-
-Why one module of this size: PowerPoint and PDF are built from the same slide list with the same texts; keeping both
-writers beside the slide builders keeps them saying the same.
 """
 from __future__ import annotations
 

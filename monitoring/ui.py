@@ -1,10 +1,10 @@
 """The thin Streamlit layer: shared filters (bound to the URL), cached queries and the cards pages are made of.
 
-Everything with `st.` lives here, in dashboard.py and in pages/; the rest of the package is plain Python.
-Pages call these helpers top to bottom in the order the screen shows them.
-
 Why one module of this size: the shared glue every page needs (cached queries, filters, chart cards, numbers behind
 a chart); tiles and field pages are ui_fields.py, goals ui_goals.py, slides ui_slides.py.
+
+Everything with `st.` lives here, in dashboard.py and in pages/; the rest of the package is plain Python.
+Pages call these helpers top to bottom in the order the screen shows them.
 """
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Daten aktualisieren: preview an import of new exports or own figures, then apply it or undo it.
 
+Why one module of this size: preview, apply and undo of an import, including a description of a new table that
+travels with it; reading and checking is ingest.py, writing data/ is store.py.
+
 The files go through the one ingest path (monitoring/ingest.py); the preview builds the database as it would be
 in a temporary folder and compares it with the current one; apply and undo change data/ through the store
 (monitoring/store.py: manifest, commit point, lock).  A preview never writes into data/ or the database.
@@ -12,9 +15,6 @@ not fit (no common regions or Stichtage, a share over 100 %).  apply writes the 
 under the store's lock; undo takes the import's values back out and leaves the description (an entry without values
 shows nothing; a later edition of the table then imports without describing it again).  remove_description takes a
 description out again once no active import has values for it.
-
-Why one module of this size: preview, apply and undo of an import, including a description of a new table that
-travels with it; reading and checking is ingest.py, writing data/ is store.py.
 """
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """GENESIS "flat file CSV" (ffcsv), as GENESIS-Online, regionalstatistik.de and the Zensus 2022 database deliver it.
 
+Why one module of this size: one layout family in three dialects (current, 2024 German, 2024 English) plus its zip
+handling; the dialects differ in a few names and share every step.
+
 One observation per line, every dimension spelled out as code + label.  Two layouts exist:
 
 current (2025 on, layout "genesis_flat"): UTF-8 with BOM, English headers, ISO dates, "." as decimal mark
@@ -23,9 +26,6 @@ All other groups become dims "VAR=ATTR;…" sorted by variable code, with "GES="
 
 GENESIS downloads come as .csv or as .zip (large tables via background job); a zip is read in memory, never
 extracted, and refused when it looks like a zip bomb.
-
-Why one module of this size: one layout family in three dialects (current, 2024 German, 2024 English) plus its zip
-handling; the dialects differ in a few names and share every step.
 """
 from __future__ import annotations
 
