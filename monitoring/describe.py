@@ -244,12 +244,7 @@ class Description:
 
 def parse_description(data: dict, where: str = "Beschreibung") -> Description:
     """A description from a TOML snippet or the page's fields; unknown or mistyped fields are refused."""
-    if not isinstance(data, dict):
-        raise DescriptionError(f"{where}: erwartet werden Felder wie name = \"…\" (siehe Beispiel).")
-    unknown = sorted(set(data) - TOP_FIELDS)
-    if unknown:
-        raise DescriptionError(f"{where}: unbekannte Angabe(n) {', '.join(unknown)}; erlaubt sind "
-                               f"{', '.join(sorted(TOP_FIELDS))}.")
+    _check_table(data, TOP_FIELDS, where, "erwartet werden Felder wie name = \"…\" (siehe Beispiel).")
     values = {}
     for key in sorted(TOP_FIELDS - {"numerator", "denominator", "decimals", "factor"}):
         if key not in data:
@@ -270,13 +265,18 @@ def parse_description(data: dict, where: str = "Beschreibung") -> Description:
     return Description(**values)
 
 
-def _part(data, where: str) -> Part:
+def _check_table(data, allowed: set[str], where: str, expected: str) -> None:
+    """A TOML table with known keys only: a typo is refused by name instead of being ignored."""
     if not isinstance(data, dict):
-        raise DescriptionError(f"{where}: erwartet wird eine Tabelle mit measure = \"…\" oder indicator = \"…\".")
-    unknown = sorted(set(data) - PART_FIELDS)
+        raise DescriptionError(f"{where}: {expected}")
+    unknown = sorted(set(data) - allowed)
     if unknown:
         raise DescriptionError(f"{where}: unbekannte Angabe(n) {', '.join(unknown)}; erlaubt sind "
-                               f"{', '.join(sorted(PART_FIELDS))}.")
+                               f"{', '.join(sorted(allowed))}.")
+
+
+def _part(data, where: str) -> Part:
+    _check_table(data, PART_FIELDS, where, "erwartet wird eine Tabelle mit measure = \"…\" oder indicator = \"…\".")
     categories = data.get("categories", {})
     if not isinstance(categories, dict) or not all(isinstance(v, str) for v in categories.values()):
         raise DescriptionError(f"{where}: categories muss Merkmal = \"Kategorie\" sein.")

@@ -433,12 +433,7 @@ def build_set_report(slide_set: SlideSet, *, date: dt.date | None = None, progre
                     data_status=f"{slide_set.name} · Zeitraum {slide_set.year_from}–{slide_set.year_to}; "
                                 f"{data_status()}")
     report.slides = set_slides(slide_set, progress=progress, share=0.85)
-    progress(0.88, "PowerPoint wird geschrieben")
-    report.pptx = build_pptx(report.slides, report.district, report.date, report.data_status)
-    progress(0.94, "PDF wird geschrieben")
-    report.pdf = build_pdf(report.slides, report.district, report.date, report.data_status)
-    progress(1.0, "Bericht fertig")
-    return report
+    return _written(report, progress)
 
 
 def build_report(ags: str, field_names: Iterable[str], year_from: int, year_to: int, *,
@@ -448,6 +443,11 @@ def build_report(ags: str, field_names: Iterable[str], year_from: int, year_to: 
     report = Report(district=district, date=date or dt.date.today(),
                     data_status=f"Zeitraum {year_from}–{year_to}; {data_status()}")
     report.slides = chart_slides(ags, field_names, year_from, year_to, progress=progress, share=0.85)
+    return _written(report, progress)
+
+
+def _written(report: Report, progress: Progress) -> Report:
+    """The report's slides written as PowerPoint and as PDF (the last 15 % of the progress bar)."""
     progress(0.88, "PowerPoint wird geschrieben")
     report.pptx = build_pptx(report.slides, report.district, report.date, report.data_status)
     progress(0.94, "PDF wird geschrieben")
