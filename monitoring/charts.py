@@ -172,7 +172,8 @@ def apply_house_style(
     source_lines = wrap_lines(plain_text(source_line), SOURCE_WRAP)
     height = int(height or fig.layout.height or DEFAULT_HEIGHT)
     legend_px = 24 * _legend_rows(fig) + 6
-    top = 18 + 28 * len(title_lines) + legend_px  # 28 px a line: the legend starts clear of the last one
+    # 28 px a line, plus the 12 px a line the title is moved down by (see "y" below): the legend starts clear of it
+    top = 18 + 28 * len(title_lines) + 12 * (len(title_lines) - 1) + legend_px
     below_axis = 30 + (26 if fig.layout.xaxis.title.text else 0)  # tick labels and axis title
     bottom = below_axis + 8 + 16 * len(source_lines) + 6
     plot_height = max(height - top - bottom, 40)
