@@ -80,6 +80,7 @@ TITLE_SIZE = 20
 FONT_SIZE = 14
 SOURCE_SIZE = 12
 DEFAULT_HEIGHT = 450
+MIN_PLOT_HEIGHT = 200  # px of plot area a chart keeps, whatever its title and source line take
 # Plotly does not wrap text: lines are broken here, at widths that still fit a phone's chart (about 340 px), so
 # a title or source line is never cut off there; on a wide screen they simply take a line more.
 TITLE_WRAP = 34  # characters per title line
@@ -176,7 +177,10 @@ def apply_house_style(
     top = 18 + 28 * len(title_lines) + 12 * (len(title_lines) - 1) + legend_px
     below_axis = 30 + (26 if fig.layout.xaxis.title.text else 0)  # tick labels and axis title
     bottom = below_axis + 8 + 16 * len(source_lines) + 6
-    plot_height = max(height - top - bottom, 40)
+    # Titles and source lines wrapped for a phone can take half a chart: the figure grows instead of squeezing the
+    # plot area below a readable height.
+    height = max(height, top + bottom + MIN_PLOT_HEIGHT)
+    plot_height = height - top - bottom
     fig.update_layout(
         template="none",
         height=height,

@@ -46,7 +46,8 @@ def attributions(values: pd.Series) -> list[str]:
 OFFICIAL_DOMAINS = ("statistik-bw.de", "destatis.de", "statistikportal.de", "regionalstatistik.de", "zensus2022.de",
                     "bamf.de", "bundestag.de", "dip.bundestag.de", "baden-wuerttemberg.de", "arbeitsagentur.de",
                     "rhein-neckar-kreis.de", "landkreis-rastatt.de", "landkreis-goeppingen.de", "gesundheitsamt-bw.de",
-                    "bund.de", "govdata.de", "bbsr.bund.de")
+                    "bund.de", "govdata.de", "bbsr.bund.de", "gesellschaftsmonitoring-bw.de",
+                    "integrationsmonitoring-bw.de", "integration-landkreis-rastatt.de", "stuttgart.de")
 _URL = re.compile(r"\((https?://[^)\s]+)\)\s*$")
 
 
@@ -61,7 +62,7 @@ def is_press(attribution: str) -> bool:
 
 def press_publisher(attribution: str) -> str:
     """"RNZ (dpa/lsw) 2020-06: Viele …" -> "RNZ": the publisher, without agency, date and headline."""
-    head = str(attribution).split(":")[0]
+    head = str(attribution).split(":")[0].split(",")[0]
     head = re.sub(r"\s*\(.*?\)", "", head)  # "(dpa)", "(Pressemitteilung …)"
     return re.sub(r"\s+\d{4}(-\d{2}){0,2}$", "", head).strip()
 

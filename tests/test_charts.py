@@ -394,3 +394,11 @@ def test_flagged_values_get_a_mark_with_the_message_in_its_hover():
     assert marks[0].y[0] == pytest.approx(11.5) and "Sprung von 11,5 %" in marks[0].customdata[0]
     assert "&lt;b&gt;" in marks[0].customdata[0]  # the message is plain text
     assert not [t for t in _time_series().data if t.name == charts_series.FLAG_MARK_NAME]
+
+
+def test_a_long_title_and_source_line_grow_the_chart_instead_of_squeezing_the_plot():
+    fig = _time_series(source_line="Quelle " * 60)
+    charts.apply_house_style(fig, title="Ein sehr langer Titel " * 8, source_line="Quelle " * 60, unit="%",
+                             height=380)
+    margin = fig.layout.margin
+    assert fig.layout.height - margin.t - margin.b >= charts.MIN_PLOT_HEIGHT

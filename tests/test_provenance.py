@@ -28,3 +28,10 @@ def test_a_source_line_names_press_figures_as_press_and_keeps_official_attributi
     assert "Presseberichte (RNZ; keine amtliche Tabelle" in line
     assert "Statistisches Landesamt BW, Pressemitteilung 110/2024" in line and "Tabelle 12511-01-01-4" in line
     assert "Viele Auslaender" not in line  # a newspaper's headline is no source name
+
+
+def test_the_statistical_office_s_own_portals_are_official():
+    monitoring = ("GesellschaftsMonitoring BW (FamilienForschung BW im Statistischen Landesamt), Integration - "
+                  "Sprachkenntnisse (https://gesellschaftsmonitoring-bw.de/themenfelder/integration/sprachkenntnisse)")
+    assert not provenance.is_press(monitoring)
+    assert provenance.press_publisher("infopress24, Landkreis: Zahlen (https://infopress24.de/x)") == "infopress24"
