@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitoring.charts import class_edges
+from monitoring.charts_kreisvergleich import class_edges
 from monitoring.compare import ranking_window, similar_districts, standardise
 
 
