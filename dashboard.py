@@ -36,10 +36,19 @@ PRESENTING = st.query_params.get("praesentation") == "1"
 if PRESENTING:
     st.set_page_config(initial_sidebar_state="collapsed")
     ui_slides.presentation_style()
+# The Überblick is the default page, served at "/" (Streamlit gives a default page no URL of its own).  A link to
+# /ueberblick (the name the menu shows, in old bookmarks and shared links) reaches it through a hidden page that
+# switches over, keeping the link's district and filters, instead of Streamlit's English "Page not found".
+OVERVIEW = st.Page("pages/ueberblick.py", title="Überblick", icon=":material/dashboard:", url_path="start", default=True)
+
+
+def _to_overview() -> None:
+    st.switch_page(OVERVIEW, query_params=st.query_params.to_dict())
+
+
 navigation = st.navigation(
     {
-        "Monitoring": [st.Page("pages/ueberblick.py", title="Überblick", icon=":material/dashboard:",
-                               url_path="ueberblick", default=True)],
+        "Monitoring": [OVERVIEW, st.Page(_to_overview, title="Überblick", url_path="ueberblick", visibility="hidden")],
         "Handlungsfelder": FIELD_PAGES,
         "Vergleich": [st.Page("pages/kreisvergleich.py", title="Kreisvergleich", icon=":material/compare_arrows:",
                               url_path="kreisvergleich")],

@@ -36,7 +36,7 @@ DEFAULT_STRUCTURE = settings_module.DEFAULT_STRUKTUR
 DEFAULT_ICON = ":material/label:"
 
 # URL paths the dashboard's other pages use: a field's slug must not take one of them.
-RESERVED_SLUGS = {"ueberblick", "kreisvergleich", "daten-methodik", "ziele-massnahmen", "bericht",
+RESERVED_SLUGS = {"start", "ueberblick", "kreisvergleich", "daten-methodik", "ziele-massnahmen", "bericht",
                   "daten-aktualisieren"}
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LIST_KEYS = ("tiles", "trends", "breakdowns", "own_figures")
