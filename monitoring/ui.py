@@ -112,8 +112,17 @@ def flagged_frame(regions, indicator_id: str, category: str = "") -> pd.DataFram
 
 # Streamlit cuts a metric's label, value and comparison line off with "…" when the tile is narrow (four tiles on a
 # 1366 px laptop, a phone): let them wrap instead, so a level badge or "Jahre dazwischen fehlen" is never hidden.
+# Streamlit 1.67 lets no text inside a file uploader be set: its button says "Upload" and its line "50MB per file •
+# CSV, ZIP, XLSX".  Both are replaced by German text drawn by CSS (the page's own text above the uploader names the
+# file types and the size limit in German).
 # On paper: no sidebar, header or toolbar, the main area at full width, and no chart or tile split across pages.
 PAGE_STYLE = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "Dateien wählen"; font-size: 1rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "oder hierher ziehen"; font-size: 0.875rem; }
 [data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: anywhere;

@@ -329,3 +329,20 @@ def test_unknown_district_in_url_falls_back_with_visible_note(server, page):
     assert notes, f"expected a sidebar warning containing '{URL_NOTE}', got {sidebar_warnings(page)}"
     assert selected_option(page, "Kreis") == DEFAULT_KREIS
     assert DEFAULT_KREIS in main_title(page)
+
+
+def test_file_uploader_speaks_german(server, page):
+    """Streamlit's uploader has English texts no option sets ("Upload", "50MB per file"): the page style draws
+    German ones in their place (monitoring/ui.py PAGE_STYLE) and shrinks the English ones to nothing."""
+    open_page(page, server.url + "daten-aktualisieren")
+    zone = page.locator('[data-testid="stFileUploaderDropzone"]').first
+    zone.wait_for()
+    drawn = zone.evaluate("""zone => {
+        const label = zone.querySelector('button [data-testid="stMarkdownContainer"] p');
+        const line = zone.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span');
+        const shown = el => ({after: getComputedStyle(el, '::after').content,
+                              size: parseFloat(getComputedStyle(el).fontSize)});
+        return {button: shown(label), line: shown(line)};
+    }""")
+    assert drawn["button"]["after"] == '"Dateien wählen"' and drawn["button"]["size"] == 0
+    assert drawn["line"]["after"] == '"oder hierher ziehen"' and drawn["line"]["size"] == 0
