@@ -87,6 +87,9 @@ TITLE_WRAP = 34  # characters per title line
 SOURCE_WRAP = 46  # characters per source line
 LEGEND_WIDTH_PX = 340  # the narrowest chart the legend's rows are counted for (a phone)
 ROW_HEIGHT = 22  # px per district in a ranking
+# A value label's width, estimated for the narrowest ranking plot (a phone: 390 px less the names' margin)
+LABEL_CHAR_PX = 8
+NARROW_PLOT_PX = 220
 HOUSE_LEFT_MARGIN = 64  # px: value tick labels and the axis title
 
 # German modebar and messages, offline: Streamlit's plotly.js bundle registers only "en"/"en-US", but plotly.js looks
@@ -378,6 +381,7 @@ def ranking_figure(
     ]
     fig = go.Figure()
     ranked = data[data["value"].notna()]
+    value_range = _value_range(data["value"], [] if reference_value is None else [reference_value])
     for role, name, color, pattern in (
         ("focus", _first(data.loc[data["role"] == "focus", "name"]), FOCUS_COLOR, ""),
         ("highlight", "Vergleichskreise", HIGHLIGHT_COLOR, "/"),
@@ -385,7 +389,9 @@ def ranking_figure(
     ):
         rows = ranked[ranked["role"] == role]
         if not rows.empty:
-            fig.add_trace(_ranking_bars(rows, name, color, pattern, text_unit, decimals))
+            bars = _ranking_bars(rows, name, color, pattern, text_unit, decimals)
+            bars.textposition = label_positions(rows["value"], bars.text, reference_value, value_range)
+            fig.add_trace(bars)
     missing = data[data["value"].isna()]
     if not missing.empty:
         fig.add_trace(_missing_labels(list(missing["name"]), list(missing["ags"]), missing["flag"],
@@ -397,7 +403,7 @@ def ranking_figure(
                "range": [len(data) - 0.5, -0.5], "autorange": False,
                "tickmode": "array", "tickvals": list(data["ags"]), "ticktext": labels},
         xaxis={"title": {"text": text_unit}, "tickformat": ",", "showline": True,
-               "range": _value_range(data["value"], [] if reference_value is None else [reference_value])},
+               "range": value_range},
     )
     if reference_value is not None and not fmt.is_missing(reference_value) and not data.empty:
         _add_reference(fig, float(reference_value), plain_text(reference_label), text_unit, decimals,
@@ -422,6 +428,23 @@ def ranking_frame(df: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([ranked, missing], ignore_index=True)
 
 
+def label_positions(values, texts, reference: float | None, value_range) -> list[str]:
+    """Where each bar's value label goes: outside the bar's end, unless that would put it across the reference line.
+
+    A bar ending just short of the line would write its label over the dashed line: that label goes inside the bar,
+    left of the bar's end, when the bar is long enough to hold it.  The label's width is estimated for the narrowest
+    plot a ranking gets (a phone), so it errs towards moving a label rather than letting it touch the line."""
+    if reference is None or fmt.is_missing(reference):
+        return ["outside"] * len(texts)
+    span = float(value_range[1] - value_range[0]) or 1.0
+    positions = []
+    for value, text in zip(values, texts):
+        width = (len(text) + 1) * LABEL_CHAR_PX / NARROW_PLOT_PX * span
+        crosses = value <= reference < value + width
+        positions.append("inside" if crosses and value - value_range[0] > width else "outside")
+    return positions
+
+
 def _ranking_bars(rows, name, color, pattern, unit, decimals) -> go.Bar:
     hover = [
         f"{n}: {value_text(v, f, unit, decimals)}<br>Rang {int(rank)} von {int(count)}"
@@ -432,7 +455,8 @@ def _ranking_bars(rows, name, color, pattern, unit, decimals) -> go.Bar:
         marker={"color": color, "line": {"color": color, "width": 1},
                 "pattern": {"shape": pattern, "fillmode": "overlay", "fgcolor": "white", "solidity": 0.35}},
         text=[fmt.fmt_number(v, decimals) for v in rows["value"]], textposition="outside", cliponaxis=False,
-        textfont={"size": FONT_SIZE - 1}, customdata=hover, hovertemplate=HOVER,
+        textfont={"size": FONT_SIZE - 1}, insidetextfont={"size": FONT_SIZE - 1, "color": "white" if color == FOCUS_COLOR else TEXT_COLOR},
+        insidetextanchor="end", constraintext="none", customdata=hover, hovertemplate=HOVER,
     )
 
 

@@ -288,6 +288,22 @@ def test_ranking_reference_line_with_label():
     assert "Baden-Württemberg: 15,3 %" in [t.name for t in fig.data]
 
 
+def test_ranking_labels_never_cross_the_reference_line():
+    """A bar ending just short of the Land line has its label inside the bar; all others outside."""
+    df = pd.DataFrame({"ags": ["08001", "08002", "08003", "08004", "08005"], "name": list("ABCDE"),
+                       "value": [25.0, 15.9, 15.0, 14.8, 3.0], "flag": [""] * 5})
+    fig = _ranking(df, focus_ags="08003", highlight_ags=(), reference_value=15.3)
+    where = {ags: pos for t in fig.data if t.type == "bar" for ags, pos in zip(t.y, t.textposition)}
+    assert where == {"08001": "outside", "08002": "outside", "08003": "inside", "08004": "inside", "08005": "outside"}
+    focus = next(t for t in fig.data if t.type == "bar" and "08003" in t.y)
+    assert focus.insidetextfont.color == "white" and focus.insidetextanchor == "end"
+
+
+def test_ranking_label_stays_outside_a_bar_too_short_to_hold_it():
+    assert charts.label_positions([0.4], ["0,4"], 0.5, [0, 30]) == ["outside"]
+    assert charts.label_positions([14.0], ["14,0"], None, [0, 30]) == ["outside"]
+
+
 def test_ranking_without_reference_has_no_line():
     assert not [s for s in _ranking(reference_value=None).layout.shapes if s.name == "reference"]
 
