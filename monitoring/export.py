@@ -1,5 +1,9 @@
 """Downloads: the numbers behind a view as a CSV file that German Excel opens correctly (pure, no Streamlit).
 
+A chart's download (``numbers_csv``; the XLSX is monitoring/xlsx_export.py) takes its rows from ``numbers_table``
+and its context from ``context_rows`` (indicator, definition, concept, unit, level, source, table code, Stand, the
+filters, licence, day of download), so both files say the same.
+
 ``csv_bytes`` writes
 
     # <header line>            one comment line each: source, filters, Stand, licence
@@ -31,15 +35,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import math
 import numbers
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from . import fmt
+from . import fmt, provenance
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
@@ -141,3 +147,111 @@ def _number(value, decimals: int | None) -> str:
     if cleaned == 0:
         cleaned = 0.0  # no "-0"
     return np.format_float_positional(cleaned, trim="-").replace(".", ",")
+
+
+# ── the numbers behind a chart: one table and one context for the CSV and the XLSX ───────────────────────────
+
+TABLE_COLUMNS = {"name": "Region", "category": "Kategorie", "period": "Stichtag", "value": "Wert", "flag": "Zeichen",
+                 "rank": "Rang", "basis": "Basis", "source": "Quelle", "stand": "Stand"}
+OWN_BASIS = "eigene Angaben"  # monitoring/ingest.py: the district's own figures, not under the official licence
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The filters a download was made with, in words (the Streamlit side fills it from its Filters)."""
+    kreis: str
+    kreis_name: str
+    comparison: tuple[str, ...]  # names of the benchmark regions
+    year_from: int
+    year_to: int
+    downloaded: dt.date
+
+
+def display_table(frame: pd.DataFrame, meta: pd.Series) -> pd.DataFrame:
+    """A chart's rows with German column names, German Stichtage and the meaning beside each special value."""
+    table = frame[[c for c in TABLE_COLUMNS if c in frame.columns]].rename(columns=TABLE_COLUMNS)
+    if "Stichtag" in table:
+        table["Stichtag"] = table["Stichtag"].map(lambda p: fmt.fmt_period(p, meta["period_type"]))
+    if "Zeichen" in table:
+        table.insert(table.columns.get_loc("Zeichen") + 1, "Bedeutung", table["Zeichen"].map(fmt.flag_meaning))
+    return table
+
+
+def numbers_table(frame: pd.DataFrame, meta: pd.Series) -> tuple[pd.DataFrame, dict]:
+    """The table of a download and its decimals: display_table with a column "Ebene" (Kreis / Land / Deutschland)
+    and the values' places per row (the indicator's decimals, one more for the monitor's own calculations)."""
+    table = display_table(frame, meta)
+    if "ags" in frame:
+        table = with_level(table, frame["ags"].tolist(), after="Region")
+    bases = frame["basis"].fillna("") if "basis" in frame else pd.Series([""] * len(frame))
+    places = [value_decimals(int(meta["decimals"]), str(b).startswith("eigene Berechnung")) for b in bases]
+    return table, {"Wert": places}
+
+
+def context_rows(frame: pd.DataFrame, meta: pd.Series, selection: Selection) -> list[tuple[str, str]]:
+    """What a download's numbers are, as (label, text) pairs: the CSV's header lines and the XLSX's "Kontext"."""
+    return [
+        ("Kennzahl", f"{meta['name']} ({meta['unit']}), Kennung {meta['id']}"),
+        ("Definition", str(meta["definition"])),
+        ("Konzept", str(meta.get("concept") or "nicht angegeben")),
+        ("Einheit", str(meta["unit"])),
+        ("Ebene", _levels(frame, meta)),
+        ("Quelle", html.unescape(provenance.source_line(frame, meta)).removeprefix("Quelle: ")),
+        ("Tabelle", _table_codes(frame, meta)),
+        ("Stand", provenance.fmt_stand(_newest_stand(frame))),
+        ("Kreis", f"{selection.kreis_name} ({selection.kreis})"),
+        ("Vergleich", ", ".join(selection.comparison) or "keine"),
+        ("Zeitraum", f"{selection.year_from}–{selection.year_to}"),
+        ("Lizenz", _licences(frame)),
+        ("Heruntergeladen am", fmt.fmt_date(selection.downloaded)),
+    ]
+
+
+def _levels(frame: pd.DataFrame, meta: pd.Series) -> str:
+    """The levels of the rows shown, district first; without AGS the indicator's own level."""
+    found = {region_level(a) for a in frame["ags"]} - {""} if "ags" in frame else set()
+    order = ("Kreis", "Land", "Deutschland")
+    return ", ".join(level for level in order if level in found) or str(meta.get("level") or "nicht angegeben")
+
+
+def _table_codes(frame: pd.DataFrame, meta: pd.Series) -> str:
+    sources = "; ".join(frame["source"].dropna()).split("; ") if "source" in frame else []
+    codes = sorted({s for s in sources if provenance.TABLE_CODE.match(s)})
+    fallback = str(meta.get("table") or "")
+    return ", ".join(codes) or fallback or "keine amtliche Tabelle"
+
+
+def _newest_stand(frame: pd.DataFrame) -> str | None:
+    stands = sorted(s for s in frame["stand"].dropna() if s) if "stand" in frame else []
+    return stands[-1] if stands else None
+
+
+def _licences(frame: pd.DataFrame) -> str:
+    """The official licence, and the note for the district's own figures where the rows have some."""
+    bases = frame["basis"].fillna("").astype(str) if "basis" in frame else pd.Series([""] * len(frame), dtype=str)
+    own = bases.str.startswith(OWN_BASIS)
+    official = [provenance.LICENCE] if (~own).any() or frame.empty else []
+    return "; ".join(official + ([provenance.OWN_LICENCE] if own.any() else []))
+
+
+def numbers_csv(frame: pd.DataFrame, meta: pd.Series, selection: Selection) -> bytes:
+    """The CSV behind a chart: the context as header lines, then the rows with "Ebene" and rounded values."""
+    table, decimals = numbers_table(frame, meta)
+    header = [f"{label}: {text}" for label, text in context_rows(frame, meta, selection)]
+    return csv_bytes(table, header_lines=header, decimals=decimals)
+
+
+def rounded(value, places: int | None):
+    """A number as the CSV writes it, as a number again (the same rounding: half up on the decimal text)."""
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if places is None:
+        number = float(f"{float(value):.{SIGNIFICANT_DIGITS}g}")
+    else:
+        number = float(fmt.fmt_number(float(value), places, thousands=False).replace(",", "."))
+    return number + 0.0  # -0.0 becomes 0.0
+
+
+def numbers_file_name(indicator_id: str, kreis: str, day: dt.date, extension: str) -> str:
+    """"auslaenderanteil_08216_2026-06-01.xlsx": indicator, district code and the day of the download."""
+    return f"{indicator_id}_{kreis}_{day.isoformat()}.{extension}"

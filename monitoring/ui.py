@@ -8,13 +8,14 @@ Pages call these helpers top to bottom in the order the screen shows them.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from . import charts, charts_series, export, fmt, structures, tiles, url_params
+from . import charts, charts_series, export, fmt, structures, tiles, url_params, xlsx_export
 from .catalog import load_catalog
 from .db import data_version, run_query
 from .plausibility import read_warnings
@@ -438,11 +439,11 @@ def ranking_card(indicator_id: str) -> None:
 
 
 def numbers_behind(frame: pd.DataFrame, meta: pd.Series, filters: Filters, *, key: str) -> None:
-    """The chart's numbers as a table and a CSV download with source and filters, behind one button.
+    """The chart's numbers as a table and as CSV and XLSX downloads with their context, behind one button.
 
-    The table and the download button are made only when the popover is opened (it reruns its fragment), so a
-    page with many charts spends neither server time nor browser time on tables nobody looks at.  The CSV is
-    written only when the download button is clicked (a callable as data)."""
+    The table and the download buttons are made only when the popover is opened (it reruns its fragment), so a
+    page with many charts spends neither server time nor browser time on tables nobody looks at.  The files are
+    written only when a download button is clicked (a callable as data)."""
     popover = st.popover("Zahlen und CSV", icon=":material/table_view:", key=f"{key}_numbers", on_change="rerun")
     if not popover.open:
         return
@@ -451,43 +452,42 @@ def numbers_behind(frame: pd.DataFrame, meta: pd.Series, filters: Filters, *, ke
     def csv() -> bytes:
         return numbers_csv(frame, meta, filters)
 
+    def xlsx() -> bytes:
+        return xlsx_export.numbers_xlsx(frame, meta, _selection(filters))
+
+    today = dt.date.today()
     with popover:
         # at most ~8 rows high: the popover opens below its button and must fit on a laptop's screen with its
-        # download button (the table scrolls inside)
+        # download buttons (the table scrolls inside)
         st.dataframe(_german_numbers(table, int(meta["decimals"])), hide_index=True, width=720,
                      height=min(38 + 35 * len(table), 320), key=f"{key}_table")
-        st.download_button("CSV herunterladen", csv, file_name=f"{meta['id']}_{filters.kreis}.csv", mime="text/csv",
-                           key=f"{key}_csv", icon=":material/download:")
+        with st.container(horizontal=True):  # on_click="ignore": a download need not redraw the card
+            st.download_button("CSV herunterladen", csv, mime="text/csv", key=f"{key}_csv", on_click="ignore",
+                               icon=":material/download:",
+                               file_name=export.numbers_file_name(meta["id"], filters.kreis, today, "csv"))
+            st.download_button("XLSX herunterladen", xlsx, mime=xlsx_export.MIME, key=f"{key}_xlsx", on_click="ignore",
+                               icon=":material/download:", help="Excel-Datei: Blatt „Daten“ und Blatt „Kontext“.",
+                               file_name=export.numbers_file_name(meta["id"], filters.kreis, today, "xlsx"))
 
 
 def numbers_csv(frame: pd.DataFrame, meta: pd.Series, filters: Filters) -> bytes:
-    """The CSV behind a chart: header lines (name, definition, source, filters, licence), a column "Ebene"
-    (Kreis / Land / Deutschland) and values rounded to the indicator's decimals (one more for own calculations)."""
-    table = _display_table(frame, meta)
-    if "ags" in frame:
-        table = export.with_level(table, frame["ags"].tolist(), after="Region")
-    header = [meta["name"] + f" ({meta['unit']})", meta["definition"], source_line(frame, meta),
-              filters.describe(), f"Lizenz: {LICENCE}"]
-    bases = frame["basis"].fillna("") if "basis" in frame else pd.Series([""] * len(frame))
-    decimals = {"Wert": [export.value_decimals(int(meta["decimals"]), str(b).startswith("eigene Berechnung"))
-                         for b in bases]}
-    return export.csv_bytes(table, header_lines=header, decimals=decimals)
+    """The CSV behind a chart (monitoring/export.py numbers_csv): context lines, "Ebene", rounded values."""
+    return export.numbers_csv(frame, meta, _selection(filters))
+
+
+def _selection(filters: Filters) -> export.Selection:
+    """The filters in words for a download's context, dated today (the day the file is written)."""
+    return export.Selection(filters.kreis, filters.kreis_name, tuple(region_name(a) for a in filters.benchmarks),
+                            filters.year_from, filters.year_to, dt.date.today())
 
 
 def _display_table(frame: pd.DataFrame, meta: pd.Series) -> pd.DataFrame:
-    columns = {"name": "Region", "category": "Kategorie", "period": "Stichtag", "value": "Wert", "flag": "Zeichen",
-               "rank": "Rang", "basis": "Basis", "source": "Quelle", "stand": "Stand"}
-    table = frame[[c for c in columns if c in frame.columns]].rename(columns=columns)
-    if "Stichtag" in table:
-        table["Stichtag"] = table["Stichtag"].map(lambda p: fmt.fmt_period(p, meta["period_type"]))
-    if "Zeichen" in table:
-        table.insert(table.columns.get_loc("Zeichen") + 1, "Bedeutung", table["Zeichen"].map(fmt.flag_meaning))
-    return table
+    return export.display_table(frame, meta)
 
 
 def _german_numbers(table: pd.DataFrame, decimals: int) -> pd.DataFrame:
     """For the screen: values as German text ("1.234,5"; a gap stays empty, its Zeichen says why), ranks as
-    whole numbers.  The CSV keeps the numbers themselves (written with a decimal comma by monitoring.export)."""
+    whole numbers.  The downloads keep the numbers themselves (monitoring/export.py, monitoring/xlsx_export.py)."""
     shown = table.copy()
     shown["Wert"] = [fmt.fmt_number(v, decimals) if not fmt.is_missing(v) else "" for v in shown["Wert"]]
     if "Rang" in shown:

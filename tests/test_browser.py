@@ -9,7 +9,11 @@ test-artifacts/streamlit-browser-tests.log.
 """
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
+from openpyxl import load_workbook
 
 from monitoring.browser_harness import (
     FIRST_LOAD_TIMEOUT_MS,
@@ -216,18 +220,32 @@ def test_numbers_behind_a_chart_open_on_request_and_download_as_german_csv(serve
     table.wait_for(state="visible")
     with page.expect_download() as download:
         page.get_by_role("button", name="CSV herunterladen").first.click()
+    with page.expect_download() as workbook:  # the same numbers as a workbook (checked below)
+        page.get_by_role("button", name="XLSX herunterladen").first.click()
     full_page_screenshot(page, SCREENSHOTS / "arbeit-zahlen.png")  # after: it resizes the window for the shot
     text = download.value.path().read_text(encoding="utf-8-sig")
     lines = text.splitlines()
-    assert download.value.suggested_filename.endswith("_08216.csv")
-    assert lines[0].startswith("# ") and any(line.startswith("# Quelle:") for line in lines[:6])
-    assert any("Rastatt" in line for line in lines[:6])  # the filters are named in the header
+    assert re.fullmatch(r"[a-z_]+_08216_\d{4}-\d{2}-\d{2}\.csv", download.value.suggested_filename)
+    header = [line for line in lines if line.startswith("# ")]
+    assert lines[0].startswith("# ") and any(line.startswith("# Quelle:") for line in header)
+    assert "# Kreis: Rastatt (08216)" in header  # the filters are named in the header
     header = next(line for line in lines if line and not line.startswith("#"))
     assert header.split(";")[:3] == ["Region", "Ebene", "Stichtag"]  # the level named beside every value
     rastatt = next(line for line in lines if line.startswith("Rastatt;"))
     assert rastatt.split(";")[1] == "Kreis"
     value = rastatt.split(";")[3]
     assert value == "" or "," in value or value.isdigit()  # decimal comma, never a point
+    # the workbook: sheet "Daten" with the CSV's rows as numbers, sheet "Kontext" with what they are
+    assert workbook.value.suggested_filename == download.value.suggested_filename.removesuffix(".csv") + ".xlsx"
+    book = load_workbook(io.BytesIO(workbook.value.path().read_bytes()))  # no .xlsx suffix on the temp file
+    assert book.sheetnames == ["Daten", "Kontext"]
+    rows = list(book["Daten"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("Region", "Ebene", "Stichtag")
+    table = [line for line in lines if line and not line.startswith("#")]
+    assert len(rows) == len(table)  # the CSV's rows, header included
+    assert all(isinstance(row[3], (int, float)) for row in rows[1:] if row[3] is not None)
+    context = {label: text for label, text in book["Kontext"].iter_rows(values_only=True)}
+    assert context["Kreis"] == "Rastatt (08216)" and context["Lizenz"]
 
 
 def test_root_shows_the_overview(server, page):

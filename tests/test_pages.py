@@ -82,7 +82,7 @@ def test_every_chart_has_its_numbers_and_a_csv_download_behind_one_button():
         if key.endswith("_numbers"):
             at.session_state[key] = True
     at.run()
-    assert len(at.dataframe) == len(charts) == len(at.get("download_button"))
+    assert len(at.dataframe) == len(charts) == len(at.get("download_button")) // 2  # CSV and XLSX per chart
     trend = at.dataframe[0].value
     assert {"Region", "Stichtag", "Wert", "Zeichen", "Bedeutung"} <= set(trend.columns)
     assert {"Rastatt", "Baden-Württemberg", "Deutschland"} <= set(trend["Region"])
@@ -93,7 +93,8 @@ def test_every_chart_has_its_numbers_and_a_csv_download_behind_one_button():
     # the ranking's table (the field's goal charts follow the ranking, each with its numbers too)
     ranking = next(d.value for d in at.dataframe if "Rang" in d.value.columns)
     assert len(ranking) == 44  # every district of Baden-Württemberg
-    assert all(button.proto.label == "CSV herunterladen" for button in at.get("download_button"))
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels == ["CSV herunterladen", "XLSX herunterladen"] * len(charts)
 
 
 def test_ranking_reference_line_is_the_land_at_the_ranking_s_own_stichtag():
@@ -293,3 +294,31 @@ def test_source_line_names_attribution_table_stand_and_own_calculation():
     published = ui.source_line(frame.iloc[[1]], meta)
     assert "eigene Berechnung" not in published and "Tabelle" not in published
     assert "&lt;b&gt;" in ui.source_line(frame.assign(source="<b>eigene</b>"), meta)  # user text stays text
+
+
+def test_the_numbers_popover_offers_csv_and_xlsx_written_on_demand():
+    import io
+
+    from openpyxl import load_workbook
+
+    at = run_page("pages/bevoelkerung.py", "08216")
+    key = next(k for k in at.session_state._state.filtered_state if k.startswith("trend_") and k.endswith("_numbers"))
+    at.session_state[key] = True
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    downloads = {button.proto.label: button.proto for button in at.get("download_button")}
+    assert set(downloads) == {"CSV herunterladen", "XLSX herunterladen"}
+    # written only when clicked (a callable as data: a deferred file, nothing uploaded yet); the file names are
+    # checked in the browser test and in tests/test_xlsx_export.py
+    assert all(button.deferred_file_id and not button.url for button in downloads.values())
+    indicator_id = key.removeprefix("trend_").removesuffix("__numbers").removesuffix("_numbers")
+    # the workbook the callable writes: the chart's rows and its context
+    from monitoring import ui, xlsx_export
+
+    meta, filters = ui.indicator(indicator_id), at.session_state["filters"]
+    frame = ui.query("series", indicator=indicator_id, regions=filters.regions, category="",
+                     year_from=filters.year_from, year_to=filters.year_to)
+    book = load_workbook(io.BytesIO(xlsx_export.numbers_xlsx(frame, meta, ui._selection(filters))))
+    assert book.sheetnames == ["Daten", "Kontext"] and book["Daten"].max_row == len(frame) + 1
+    context = {row[0].value: row[1].value for row in book["Kontext"].iter_rows()}
+    assert context["Kreis"] == "Rastatt (08216)" and context["Kennzahl"].startswith(meta["name"])
