@@ -539,9 +539,23 @@ def coverage_matrix(ags: str) -> None:
     # ● = a value; otherwise the special value's symbol (a gap with a reason), empty = nothing at all
     cells = coverage.assign(cell=["●" if n > 0 else (f or "") for n, f in zip(coverage["values"], coverage["flags"])])
     matrix = cells.pivot(index="indicator", columns="year", values="cell")
-    matrix.index = [indicator(i)["name"] if i in catalog().index else i for i in matrix.index]
     matrix.columns = [str(c) for c in matrix.columns]
-    st.dataframe(matrix.astype("string").fillna(""), width="stretch")
+    matrix.index = coverage_rows(matrix.index, catalog(), list(fields()))
+    st.dataframe(matrix.sort_index(level="Reihenfolge").droplevel("Reihenfolge").astype("string").fillna(""),
+                 width="stretch")
+
+
+def coverage_rows(indicator_ids, catalogue: pd.DataFrame, field_order: list[str]) -> pd.MultiIndex:
+    """(Reihenfolge, Handlungsfeld, Kennzahl) per indicator: the matrix reads in the order of the pages, each
+    indicator under its field with its full name; an indicator the catalogue lacks comes last, under its id."""
+    rows = []
+    for indicator_id in indicator_ids:
+        known = indicator_id in catalogue.index
+        field = catalogue.loc[indicator_id, "handlungsfeld"] if known else "ohne Handlungsfeld"
+        name = catalogue.loc[indicator_id, "name"] if known else indicator_id
+        position = field_order.index(field) if field in field_order else len(field_order)
+        rows.append((f"{position:03d} {field} {name}", field, name))
+    return pd.MultiIndex.from_tuples(rows, names=["Reihenfolge", "Handlungsfeld", "Kennzahl"])
 
 
 def sources_table() -> None:

@@ -273,7 +273,7 @@ def test_data_update_page_is_in_the_navigation_for_editors_only(monkeypatch):
 def test_coverage_matrix_marks_values_and_gaps_with_their_symbol():
     at = run_page("pages/daten_methodik.py", "08117")
     matrix = next(df.value for df in at.dataframe if "2025" in df.value.columns)
-    employees = matrix.loc["Ausländische SV-Beschäftigte am Arbeitsort"]
+    employees = matrix.xs("Ausländische SV-Beschäftigte am Arbeitsort", level="Kennzahl").iloc[0]
     assert employees["2024"] == "●" and employees["2025"] == "-"  # 2025: "-" in the official table, not 0
 
 
@@ -322,3 +322,27 @@ def test_the_numbers_popover_offers_csv_and_xlsx_written_on_demand():
     assert book.sheetnames == ["Daten", "Kontext"] and book["Daten"].max_row == len(frame) + 1
     context = {row[0].value: row[1].value for row in book["Kontext"].iter_rows()}
     assert context["Kreis"] == "Rastatt (08216)" and context["Kennzahl"].startswith(meta["name"])
+
+
+def test_coverage_matrix_reads_in_the_order_of_the_fields_with_full_names():
+    from monitoring import ui
+
+    at = run_page("pages/daten_methodik.py", "08216")
+    matrix = next(df.value for df in at.dataframe if df.value.index.names == ["Handlungsfeld", "Kennzahl"])
+    field_order = list(ui.fields())
+    shown = [field_order.index(f) for f in matrix.index.get_level_values("Handlungsfeld") if f in field_order]
+    assert shown == sorted(shown) and len(set(shown)) >= 5
+    assert "Arbeitslosenquote der Ausländerinnen und Ausländer" in set(matrix.index.get_level_values("Kennzahl"))
+
+
+def test_coverage_rows_put_unknown_indicators_last_under_their_id():
+    import pandas as pd
+
+    from monitoring import ui
+
+    catalogue = pd.DataFrame({"handlungsfeld": ["Arbeit", "Sprache"], "name": ["Arbeitslose", "Kurse"]},
+                             index=["arbeitslose", "kurse"])
+    rows = ui.coverage_rows(["arbeitslose", "eigen_x", "kurse"], catalogue, ["Sprache", "Arbeit"])
+    ordered = sorted(rows)
+    assert [(field, name) for _, field, name in ordered] == [("Sprache", "Kurse"), ("Arbeit", "Arbeitslose"),
+                                                             ("ohne Handlungsfeld", "eigen_x")]
