@@ -12,6 +12,7 @@ import streamlit as st
 from . import fmt, structures, tiles
 from .db import data_version
 from .provenance import escape_markdown, message_markdown
+from .slide_sets import Item
 from .ui import (
     DIRECTION_TO_DELTA_COLOR,
     VIEW_CACHE,
@@ -30,6 +31,7 @@ from .ui import (
     trend_card,
 )
 from .ui_goals import goal_cards
+from .ui_slides import slide_button
 
 
 def _split_tile(spec: str) -> tuple[str, str]:
@@ -38,8 +40,9 @@ def _split_tile(spec: str) -> tuple[str, str]:
 
 
 def key_figures(field: dict) -> None:
-    """One tile per key indicator: latest value, change, difference to the Land, its level and age.  The tiles'
-    figures are read first, so each tile knows the newest data of the page ("Stand 2016" on an old one)."""
+    """One tile per key indicator: latest value, change, difference to the Land, its level and age; under the
+    field's last row "Zum Foliensatz" for the whole tile group.  The tiles' figures are read first, so each tile
+    knows the newest data of the page ("Stand 2016" on an old one)."""
     if not field["tiles"]:
         return
     filters = current_filters()
@@ -48,6 +51,20 @@ def key_figures(field: dict) -> None:
     for column, item in zip(st.columns(len(data)), data):
         with column:
             show_tile(item, filters=filters, newest_year=newest)
+    if _closes_tile_group(field):
+        # its own label: under a row of tiles a bare "Zum Foliensatz" would not say that all of them go as one slide
+        slide_button(Item("tiles", field=field["name"]), filters, key=f"tiles_{field['slug']}",
+                     what="Die Kennzahlen dieses Handlungsfelds (eine Folie)", label=TILES_TO_SET)
+
+
+TILES_TO_SET = "Kennzahlen zum Foliensatz"
+
+
+def _closes_tile_group(field: dict) -> bool:
+    """True for the last row of a field's tiles: handlungsfeld_page draws them in rows of four, and the field's
+    tile group is one slide, so its "Zum Foliensatz" comes once, under the last row."""
+    whole = fields().get(field["name"], field)["tiles"]
+    return whole[-len(field["tiles"]):] == field["tiles"]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""The Streamlit side of slides: a card's image downloads and its "Zum Foliensatz" action, the working Foliensatz
-in session_state, the rendered slides (cached) and the presentation's keyboard (PageUp / PageDown).
+"""The Streamlit side of slides: a card's image downloads and its "Zum Foliensatz" action (a chart's, and a field's
+tile group's through slide_button), the working Foliensatz in session_state, the rendered slides (cached) and the
+presentation's keyboard (PageUp / PageDown).
 
 The plain parts live below: monitoring/slide_sets.py (sets as files), monitoring/report.py (an item as a slide),
 monitoring/images.py (PNG/SVG).  This module has no page of its own; pages/foliensatz.py and pages/praesentation.py
@@ -94,10 +95,17 @@ def slide_actions(item: Item, view: ChartView, filters: Filters, *, key: str) ->
             st.download_button("SVG herunterladen", svg, mime="image/svg+xml", key=f"{key}_svg",
                                icon=":material/download:",
                                file_name=images.file_name(filters.kreis_name, stem, dt.date.today(), "svg"))
-    if not installation_settings().public:
-        if st.button("Zum Foliensatz", key=f"{key}_slide", icon=":material/playlist_add:",
-                     help="Dieses Diagramm an den Foliensatz anhängen (Seite „Foliensatz“)."):
-            add_to_set(item, filters)
+    slide_button(item, filters, key=key, what="Dieses Diagramm")
+
+
+def slide_button(item: Item, filters: Filters, *, key: str, what: str, label: str = "Zum Foliensatz") -> None:
+    """"Zum Foliensatz" for a chart or a tile group: appends the item to the working set.  Not in a public
+    installation (sets are the installation's data); the presentation shows slides, not cards, so none there."""
+    if installation_settings().public:
+        return
+    if st.button(label, key=f"{key}_slide", icon=":material/playlist_add:",
+                 help=f"{what} an den Foliensatz anhängen (Seite „Foliensatz“)."):
+        add_to_set(item, filters)
 
 
 def card_subtitle(item: Item, frame: pd.DataFrame, land_name: str) -> str:

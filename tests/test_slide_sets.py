@@ -117,3 +117,72 @@ def test_every_kind_of_item_becomes_a_slide_and_the_set_a_report(test_db):
     assert len(deck.slides) == len(ITEMS) + 2  # title and closing slide
     assert "Kreistag" in deck.slides[0].placeholders[1].text_frame.text
     assert "Definition:" in deck.slides[4].notes_slide.notes_text_frame.text  # the tiles' definitions
+
+
+# ── "Kennzahlen zum Foliensatz" under a Handlungsfeld's tiles (monitoring/ui_fields.py key_figures) ───────────
+
+
+def _field_page(page: str, monkeypatch, struktur: str | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import PROJECT_DIR
+
+    if struktur:
+        monkeypatch.setenv("INTEGRATIONSMONITOR_STRUKTUR", struktur)
+    at = AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=120)
+    at.query_params["kreis"] = "08216"
+    at.run()
+    if page.endswith(".py"):
+        at.switch_page(page)
+    else:  # a structure's own field page is a callable: follow the Überblick's link to it
+        at._page_hash = next(link.proto for link in at.get("page_link") if link.page == page).page_script_hash
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _tile_buttons(at) -> list:
+    from monitoring.ui_fields import TILES_TO_SET
+
+    return [b for b in at.button if b.label == TILES_TO_SET]
+
+
+def test_a_field_s_tiles_go_into_the_saved_set_as_one_slide(sets_dir, monkeypatch):
+    at = _field_page("pages/arbeit.py", monkeypatch)
+    buttons = _tile_buttons(at)
+    assert len(buttons) == 1
+    buttons[0].click()
+    at.run()
+    working = at.session_state["foliensatz_arbeitsstand"]
+    assert working["items"] == [Item("tiles", field="Arbeit")] and working["kreis"] == "08216"
+    _tile_buttons(at)[0].click()  # twice: still one slide
+    at.run()
+    assert at.session_state["foliensatz_arbeitsstand"]["items"] == [Item("tiles", field="Arbeit")]
+
+    at.switch_page("pages/foliensatz.py")
+    at.run()
+    at.text_input(key="foliensatz_name").input("Kennzahlen Arbeit")
+    at.button(key="foliensatz_speichern").click()
+    at.run()
+    assert not at.error, [e.value for e in at.error]
+    saved = tomllib.loads((sets_dir / "foliensaetze" / "kennzahlen_arbeit.toml").read_text(encoding="utf-8"))
+    assert saved["items"] == [{"kind": "tiles", "field": "Arbeit"}] and saved["kreis"] == "08216"
+    assert slide_sets.load_set("kennzahlen_arbeit").items == [Item("tiles", field="Arbeit")]
+
+
+def test_a_merged_field_s_rows_of_tiles_are_one_group(sets_dir, monkeypatch):
+    """Rastatt's "Bildung und Arbeit" shows eight tiles in two rows: one action, the whole field as one slide."""
+    at = _field_page("bildung-und-arbeit", monkeypatch, struktur="rastatt")
+    assert len(at.metric) >= 8
+    buttons = _tile_buttons(at)
+    assert len(buttons) == 1
+    buttons[0].click()
+    at.run()
+    assert at.session_state["foliensatz_arbeitsstand"]["items"] == [Item("tiles", field="Bildung und Arbeit")]
+
+
+def test_public_installations_offer_no_tiles_action(sets_dir, monkeypatch):
+    monkeypatch.setenv("INTEGRATIONSMONITOR_PUBLIC", "1")
+    at = _field_page("pages/arbeit.py", monkeypatch)
+    assert at.metric and not _tile_buttons(at)
+    assert not [b for b in at.button if b.label == "Zum Foliensatz"]  # like the charts' action
