@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import db, geo, plausibility, settings
+from . import db, geo, plausibility, provenance, settings
 from .catalog import CATALOG_FILE, DATA_DIR, load_catalog, load_rules, own_catalog_file
 from .importers import ImportRejected, read_file
 from .ingest import map_to_facts
@@ -230,7 +230,7 @@ def build_notes(report: dict, facts: pd.DataFrame) -> str:
         "## Licences",
         "",
         "- Statistical data: © Statistische Ämter des Bundes und der Länder, Deutschland, <Jahr>; "
-        "© Statistik der Bundesagentur für Arbeit; Datenlizenz Deutschland – Namensnennung – Version 2.0.",
+        f"© Statistik der Bundesagentur für Arbeit; {provenance.LICENCE}.",
         "- INKAR-derived series: © BBSR Bonn; published figures: each row names its source and URL.",
         "- Boundaries: © GeoBasis-DE / BKG 2022 (Daten verändert); crosswalk: © BBSR Bonn.",
         "",

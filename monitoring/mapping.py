@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .provenance import LICENCE
+
 FACT_COLUMNS = [
     "ags", "indicator", "breakdown", "category", "period", "year", "value", "flag", "basis",
     "source", "source_file", "stand", "licence", "attribution", "note", "priority",
 ]
 
-DEFAULT_LICENCE = "Datenlizenz Deutschland – Namensnennung – Version 2.0"
+DEFAULT_LICENCE = LICENCE
 ATTRIBUTION_BY_LAYOUT = {
     "genesis_table": "© Statistische Ämter des Bundes und der Länder, Deutschland",
     "genesis_flat": "© Statistische Ämter des Bundes und der Länder, Deutschland",

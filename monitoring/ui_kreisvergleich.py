@@ -9,7 +9,7 @@ import streamlit as st
 
 from . import charts, charts_kreisvergleich, export, fmt, url_params
 from .compare import CHARACTERISTICS, DEFAULT_CHARACTERISTICS, ranking_window, similar_districts
-from .provenance import escape_markdown
+from .provenance import LICENCE_LINE, escape_markdown
 from .ui import (
     GERMANY,
     LAND,
@@ -387,7 +387,7 @@ def profile_table(choice: ComparisonChoice) -> None:
                "niedrigste), bei Kennzahlen ohne Wertung der höchste.")
     header = [f"Profil {filters.kreis_name} ({filters.kreis})", f"Rang und Perzentil unter den Kreisen: {choice.scope_name}",
               "Rang 1 = günstigster Wert (niedrigster bei „niedriger = besser“), ohne Wertung: 1 = höchster Wert",
-              filters.describe(), "Quellen: siehe Daten & Methodik; Lizenz: Datenlizenz Deutschland – Namensnennung – Version 2.0"]
+              filters.describe(), f"Quellen: siehe Daten & Methodik; {LICENCE_LINE}"]
     st.download_button("Profil als CSV", lambda: profile_csv(profile, header),
                        file_name=f"profil_{filters.kreis}.csv", mime="text/csv", key="kv_profil_csv",
                        icon=":material/download:")

@@ -3,6 +3,7 @@ status rule, licence."""
 import streamlit as st
 
 from monitoring import goals, ui
+from monitoring.provenance import LICENCE, LICENCE_URL
 
 filters = ui.current_filters()
 st.title("Daten & Methodik")
@@ -34,8 +35,7 @@ ui.flag_legend()
 st.header("Lizenz und Namensnennung")
 st.markdown(
     "- Statistische Daten: © Statistische Ämter des Bundes und der Länder, Deutschland, 2017–2026; "
-    "© Statistik der Bundesagentur für Arbeit — [Datenlizenz Deutschland – Namensnennung – Version 2.0]"
-    "(https://www.govdata.de/dl-de/by-2-0)\n"
+    f"© Statistik der Bundesagentur für Arbeit — [{LICENCE}]({LICENCE_URL})\n"
     "- INKAR-Reihen: © BBSR Bonn; Kreisgrenzen: © GeoBasis-DE / BKG 2022 (Daten verändert); "
     "Umsteigeschlüssel: © BBSR Bonn\n"
     "- Veröffentlichte Einzelwerte (BAMF, Landesgesundheitsamt, Statistisches Landesamt): Quelle und Adresse "
