@@ -1,4 +1,4 @@
-"""Command line: `python -m monitoring build | indicators | facts | import | imports | undo | template | fetch`.
+"""Command line: `python -m monitoring build | indicators | facts | import | imports | undo | template | fetch | goals`.
 
     build [--raw DIR]                      official exports -> data/ (the default dataset)
     indicators                             the catalogue as CSV
@@ -13,6 +13,10 @@
     undescribe ID                          take a description out of the catalogue (after its imports are undone)
     template [--xlsx] OUT                  the own-figures template
     fetch TABLE [--regionalkey 08*] [--years 2020-2024] [--dry-run]   GENESIS API -> preview/apply
+    goals FILE… [--dry-run] | --list | --undo ID
+                                           goals and measures of the structure in force (ziele.toml,
+                                           massnahmen.toml): preview and save (exit 2 when refused), the list of
+                                           changes, undo one (monitoring/goal_updates.py)
 """
 from __future__ import annotations
 
@@ -74,6 +78,11 @@ def _update_commands(commands) -> None:
     fetch.add_argument("--years", help="Jahr oder Zeitraum, z. B. 2023 oder 2020-2024")
     fetch.add_argument("--time-limit", type=float, default=20, help="Minuten für einen Hintergrund-Job (20)")
     fetch.add_argument("--dry-run", action="store_true", help="nur die Vorschau zeigen, nichts ändern")
+    goals = commands.add_parser("goals", help="Ziele und Maßnahmen prüfen (Vorschau) und speichern")
+    goals.add_argument("files", nargs="*", type=Path, metavar="FILE", help="ziele.toml und/oder massnahmen.toml")
+    goals.add_argument("--dry-run", action="store_true", help="nur die Vorschau zeigen, nichts ändern")
+    goals.add_argument("--list", action="store_true", help="bisherige Änderungen auflisten")
+    goals.add_argument("--undo", metavar="ID", help="eine Änderung rückgängig machen (siehe --list)")
 
 
 def _update(args) -> int:
@@ -95,6 +104,8 @@ def _update(args) -> int:
             updates.undo(args.id)
             print(f"Import {args.id} rückgängig gemacht.")
             return 0
+        if args.command == "goals":
+            return _goals(args)
         if args.command == "template":
             for path in templates.write_template(args.out, xlsx=args.xlsx):
                 print(f"geschrieben: {path}")
@@ -126,6 +137,39 @@ def _import(items, dry_run: bool, snippets: list[Path] | None = None) -> int:
     for item in preview.described:
         print(f"Neue Kennzahl im Katalog beschriebener Kennzahlen: {item.id} „{item.main['name']}“ (bleibt bei "
               f"einem Rückgängig; entfernen: python -m monitoring undescribe {item.id}).")
+    return 0
+
+
+def _goals(args) -> int:
+    """Preview and save goal files, list the changes or undo one, for the structure in force."""
+    from . import goal_updates, structures
+    from .catalog import load_catalog
+
+    try:
+        structure = structures.load_structure()
+    except structures.StructureError as err:
+        print(f"Fehler: {err}", file=sys.stderr)
+        return 1
+    folder = structure.goals_dir
+    if args.undo:
+        goal_updates.undo_goals(args.undo, folder=folder)
+        print(f"Änderung {args.undo} rückgängig gemacht ({folder}).")
+        return 0
+    if args.list or not args.files:
+        table = goal_updates.history_table(folder)
+        print(f"Noch keine Änderungen in {folder}." if table.empty else table.to_csv(index=False, lineterminator="\n"),
+              end="" if not table.empty else "\n")
+        return 0
+    preview = goal_updates.preview_goals({path.name: path.read_bytes() for path in args.files}, folder=folder,
+                                         catalog_ids=load_catalog()["id"], fields=structure.fields)
+    print(preview.summary(), file=sys.stderr if preview.error else sys.stdout)
+    if preview.error:
+        return 2
+    if args.dry_run or not preview.can_apply:
+        print("Probelauf: nichts geändert." if args.dry_run else "Nichts zu übernehmen.")
+        return 0
+    change_id = goal_updates.apply_goals(preview)
+    print(f"Übernommen als Änderung {change_id} (rückgängig: python -m monitoring goals --undo {change_id}).")
     return 0
 
 

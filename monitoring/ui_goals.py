@@ -39,9 +39,17 @@ def goal_set() -> goals.GoalSet:
     again when a file changes (key: the files' signatures).  Raises goals.GoalsError."""
     current = structure()
     folder = current.goals_dir
-    files = tuple((name, (folder / name).stat().st_mtime_ns if (folder / name).is_file() else 0)
-                  for name in (goals.GOALS_FILE, goals.MEASURES_FILE))
+    files = tuple((name, _signature(folder / name)) for name in (goals.GOALS_FILE, goals.MEASURES_FILE))
     return _goal_set(str(folder), files, tuple(current.fields), tuple(catalog().index))
+
+
+def _signature(path: Path) -> tuple:
+    """Modification time, size and inode: an edit on "Daten aktualisieren" (a new file renamed into place), an undo
+    within the same clock tick or an edit in another process all give a new key."""
+    if not path.is_file():
+        return ()
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -1,10 +1,11 @@
 """Daten aktualisieren: upload exports or own figures, see what would change, apply or cancel; a new table described
-as a new indicator; past imports and their undo; the own-figures template; a new own indicator.  All logic is in
-monitoring/ (updates: preview, apply, undo; describe: a new table's description; templates; own_catalog: a new
-indicator; settings)."""
+as a new indicator; past imports and their undo; the goals and measures of the Integrationskonzept (edit, preview,
+apply, undo); the own-figures template; a new own indicator.  All logic is in monitoring/ (updates: preview, apply,
+undo; goal_updates with its section ui_goal_updates; describe: a new table's description; templates; own_catalog: a
+new indicator; settings)."""
 import streamlit as st
 
-from monitoring import auth, describe, own_catalog, templates, updates
+from monitoring import auth, describe, own_catalog, templates, ui_goal_updates, updates
 from monitoring.catalog import CONCEPTS, HANDLUNGSFELDER
 from monitoring.fmt import fmt_megabytes
 from monitoring.provenance import escape_markdown
@@ -298,5 +299,6 @@ show_message()
 upload_section()
 template_section()
 imports_section()
+ui_goal_updates.goals_section()
 described_section()
 indicator_section()

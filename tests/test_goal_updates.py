@@ -248,3 +248,126 @@ def test_a_lock_held_briefly_by_another_process_is_waited_for(place):
     assert time.monotonic() - started >= 0.5
     assert (folder / "ziele.toml").read_text(encoding="utf-8").startswith("# neu\n")
     holder.wait(timeout=30)
+
+
+# ── the page "Daten aktualisieren" (AppTest) ─────────────────────────────────────────────────────────────────
+
+NEW_GOAL = '''
+[[goal]]
+id = "zusammenleben-ehrenamt"
+handlungsfeld = "Zusammenleben und Demokratie"
+text = "Mehr Zugewanderte engagieren sich im Ehrenamt."
+indicators = []
+baseline = { year = 2024 }
+direction = "steigen"
+'''
+
+
+@pytest.fixture
+def page_store(tmp_path, monkeypatch):
+    """A private data/ and database (tests/test_updates.py), with the rastatt structure in force from its copy."""
+    from monitoring import db
+    from tests.test_updates import copy_store
+
+    data_dir, db_file = copy_store(tmp_path)
+    monkeypatch.setattr(db, "DATA_DIR", data_dir)
+    monkeypatch.setattr(db, "DB_FILE", db_file)
+    monkeypatch.setenv("INTEGRATIONSMONITOR_STRUKTUR", str(data_dir / "strukturen" / "rastatt.toml"))
+    return data_dir / "strukturen" / "rastatt", data_dir
+
+
+def goals_page():
+    """Ziele & Maßnahmen through the dashboard (the page needs the frame's shared filters)."""
+    from tests.test_pages import run_page
+
+    return run_page("pages/ziele_massnahmen.py", "08216")
+
+
+def update_page():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(PROJECT_DIR / "pages" / "daten_aktualisieren.py"), default_timeout=600)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def goal_texts(at) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_page_edits_goals_in_the_text_field_preview_apply_and_undo(page_store):
+    folder, _data_dir = page_store
+    original = (folder / "ziele.toml").read_bytes()
+    assert "Mehr Zugewanderte engagieren sich im Ehrenamt" not in goal_texts(goals_page())
+
+    at = update_page()
+    assert "Ziele und Maßnahmen bearbeiten" in [h.value for h in at.header]
+    at.radio(key="goal_upd_mode").set_value("text").run()
+    area = at.text_area(key="goal_upd_text_ziele.toml_0")
+    assert area.value == original.decode("utf-8")  # prefilled with the file in force
+    area.input(area.value + NEW_GOAL).run()
+    at.button(key="goal_upd_preview").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Ziel „zusammenleben\\-ehrenamt“ neu" in goal_texts(at)
+    at.button(key="goal_upd_apply").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("übernommen" in s.value for s in at.success)
+    assert (folder / "ziele.toml").read_text(encoding="utf-8").endswith(NEW_GOAL)
+
+    assert "Mehr Zugewanderte engagieren sich im Ehrenamt" in goal_texts(goals_page())  # no restart needed
+
+    history = next(d.value for d in at.dataframe if "Änderung" in d.value.columns)
+    assert history["Status"].tolist() == ["übernommen"]
+    at.button(key="goal_upd_undo").click().run()
+    assert any("rückgängig gemacht" in s.value for s in at.success)
+    assert (folder / "ziele.toml").read_bytes() == original
+    assert "Mehr Zugewanderte engagieren sich im Ehrenamt" not in goal_texts(goals_page())
+
+
+def test_page_refuses_an_uploaded_file_with_an_unknown_status_and_changes_nothing(page_store):
+    folder, _data_dir = page_store
+    before = snapshot(folder)
+    text = (folder / "massnahmen.toml").read_text(encoding="utf-8").replace('status = "verschoben"',
+                                                                             'status = "erledigt"')
+    at = update_page()
+    at.file_uploader(key="goal_upd_files_0").set_value(("massnahmen.toml", text.encode("utf-8"),
+                                                         "application/toml")).run()
+    at.button(key="goal_upd_preview").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    message = " ".join(e.value for e in at.error)
+    assert "massnahmen.toml, Zeile 75, Maßnahme „wohnraumakquise“: status = 'erledigt' ist nicht erlaubt" \
+        in message.replace("\\", "")
+    assert at.button(key="goal_upd_apply").disabled
+    assert snapshot(folder) == before
+
+
+# ── the command line ─────────────────────────────────────────────────────────────────────────────────────────
+
+
+def test_command_line_previews_saves_lists_and_undoes(tmp_path):
+    from tests.test_updates import cli, copy_store, finished
+
+    store = copy_store(tmp_path)
+    folder = store[0] / "strukturen" / "rastatt"
+    original = (folder / "massnahmen.toml").read_bytes()
+    env = {"INTEGRATIONSMONITOR_STRUKTUR": "rastatt"}
+    bad = tmp_path / "massnahmen.toml"
+    bad.write_bytes(original.replace(b'status = "verschoben"', b'status = "erledigt"'))
+    code, _out, err = finished(cli(store, "goals", bad, env=env), timeout=120)
+    assert code == 2 and "Maßnahme „wohnraumakquise“: status = 'erledigt' ist nicht erlaubt" in err
+    assert (folder / "massnahmen.toml").read_bytes() == original
+
+    good = tmp_path / "massnahmen_neu.toml"
+    good.write_bytes(original.replace(b'status = "verschoben"', b'status = "eingestellt"'))
+    code, out, _err = finished(cli(store, "goals", good, "--dry-run", env=env), timeout=120)
+    assert code == 0 and "Status verschoben → eingestellt" in out and "Probelauf" in out
+    assert (folder / "massnahmen.toml").read_bytes() == original
+    code, out, err = finished(cli(store, "goals", good, env=env), timeout=120)
+    assert code == 0, err
+    change_id = out.split("Übernommen als Änderung ")[1].split(" ")[0]
+    assert (folder / "massnahmen.toml").read_bytes() == good.read_bytes()
+    code, out, _err = finished(cli(store, "goals", "--list", env=env), timeout=120)
+    assert change_id in out and "übernommen" in out
+    assert finished(cli(store, "goals", "--undo", change_id, env=env), timeout=120)[0] == 0
+    assert (folder / "massnahmen.toml").read_bytes() == original
