@@ -3,13 +3,14 @@ monitoring/goals.py), its indicator's chart with baseline, target and path, and 
 above monitoring/ui.py; used by the Handlungsfeld pages (ui_fields) and the page Ziele & Maßnahmen."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from . import charts, goal_charts, goals, structures
+from . import charts, fmt, goal_charts, goal_review, goal_updates, goals, structures
 from .db import data_version
 from .provenance import escape_markdown, message_markdown, source_line
 from .ui import (
@@ -162,3 +163,53 @@ def goal_cards(field_name: str) -> None:
         st.markdown("**Maßnahmen**")
         table = goals.measures_table(field_measures)[FIELD_MEASURE_COLUMNS]
         st.table(table.map(escape_markdown), hide_index=True)
+
+
+# ── the steering group's review: what changed since the last review (rules: monitoring/goal_review.py) ──────────
+
+
+def review_section(goal_list: list[goals.Goal], measures: list[goals.Measure], results: dict[str, GoalView],
+                   field_names: list[str]) -> None:
+    """An agenda per Handlungsfeld: goals whose status changed or that have new values, measures that changed,
+    were reviewed, started, ended, were chosen or are overdue since the chosen review date."""
+    st.header("Seit der letzten Überprüfung")
+    default = goal_review.default_review_date(measures) or dt.date.today().replace(month=1, day=1)
+    since = st.date_input("Überprüfung am", value=default, format="DD.MM.YYYY", key="ziele_review_date",
+                          help="Vorgabe: die jüngste „letzte Überprüfung“ unter den Maßnahmen.")
+    previous = _measures_at(since)
+    then = {g.id: goal_review.assess_at(g, results[g.id].frame, since,
+                                        results[g.id].meta["unit"] if results[g.id].meta is not None else "")
+            for g in goal_list}
+    years = {g.id: goal_review.new_values(results[g.id].frame, since) for g in goal_list}
+    items = goal_review.goal_items(goal_list, {g.id: results[g.id].assessment for g in goal_list}, then, years) + \
+        goal_review.measure_items(measures, since, dt.date.today(), previous)
+    st.caption(
+        f"Was sich seit dem {fmt.fmt_date(since)} geändert hat, je Handlungsfeld. Ziele: der Status heute gegen den "
+        "Status mit den Werten, deren Stichtag vor der Überprüfung lag, und neue Werte seitdem. Maßnahmen: Überprüfung, "
+        "Beginn, Ende, Auswahl durch die Steuerungsgruppe und überfällige Schritte"
+        + (", Statuswechsel aus den Änderungen auf „Daten aktualisieren“." if previous is not None else
+           "; Statuswechsel erst, wenn Maßnahmen auf „Daten aktualisieren“ bearbeitet werden (dort wird jeder Stand "
+           "festgehalten)."))
+    grouped = goal_review.agenda(items, field_names)
+    if not grouped:
+        st.info(f"Seit dem {fmt.fmt_date(since)} hat sich nichts geändert.", icon=":material/event_available:")
+        return
+    with st.container(border=True, key="ziele_review"):
+        for name, group in grouped.items():
+            st.markdown(f"**{escape_markdown(name)}**\n\n" + "\n".join(
+                f"- {item.kind} *{escape_markdown(_short(item.title))}*: {escape_markdown('; '.join(item.points))}"
+                for item in group))
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _measures_at(since: dt.date) -> dict[str, dict] | None:
+    """id -> measure entry at the end of the review day, when edits on "Daten aktualisieren" recorded a history
+    (else None: a status change cannot be known)."""
+    folder = structure().goals_dir
+    if not goal_updates.history(folder):
+        return None
+    moment = dt.datetime.combine(since + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    return goal_updates.entries_at(folder, moment)[goals.MEASURES_FILE]

@@ -63,6 +63,9 @@ st.dataframe(summary, hide_index=True, width="stretch", key="ziele_summary")
 with st.expander("Wie der Status berechnet wird", icon=":material/functions:"):
     st.markdown(goals.RULE_TEXT)
 
+# ── the steering group's yearly review ───────────────────────────────────────────────────────────────────────
+ui_goals.review_section(shown_goals, shown_measures, results, field_names)
+
 # ── goals ────────────────────────────────────────────────────────────────────────────────────────────────────
 st.header("Wirkungsziele")
 if not shown_goals:

@@ -371,3 +371,14 @@ def test_command_line_previews_saves_lists_and_undoes(tmp_path):
     assert change_id in out and "übernommen" in out
     assert finished(cli(store, "goals", "--undo", change_id, env=env), timeout=120)[0] == 0
     assert (folder / "massnahmen.toml").read_bytes() == original
+
+
+def test_a_status_changed_on_this_page_shows_in_the_steering_groups_review(page_store):
+    folder, data_dir = page_store
+    text = (folder / "massnahmen.toml").read_text(encoding="utf-8").replace('status = "verschoben"',
+                                                                             'status = "laufend"')
+    result = goal_updates.preview_goals({"massnahmen.toml": text}, folder=folder, catalog_ids=CATALOG_IDS,
+                                        fields=FIELDS)
+    goal_updates.apply_goals(result)  # db.DATA_DIR points at the private data/
+    lines = " ".join(m.value.replace("\\", "") for m in goals_page().markdown)
+    assert "Maßnahme *Wohnraumakquise und Mietgarantie*: Status verschoben → laufend" in lines

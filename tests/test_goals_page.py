@@ -113,3 +113,37 @@ def test_field_without_goals_shows_no_goal_section():
     from monitoring import ui_goals
 
     assert ui_goals.GOALS_SECTION not in [h.value for h in at.header]
+
+
+# ── the steering group's review: what changed since the last review date (monitoring.goal_review) ──────────────
+
+
+def review_lines(at) -> dict[str, str]:
+    """Handlungsfeld -> its agenda lines (Markdown unescaped)."""
+    blocks = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("**")]
+    return {b.split("**")[1]: b for b in blocks}
+
+
+def test_review_defaults_to_the_newest_review_and_names_overdue_measures(rastatt):
+    import datetime as dt
+
+    assert "Seit der letzten Überprüfung" in [h.value for h in rastatt.header]
+    assert rastatt.date_input(key="ziele_review_date").value == dt.date(2025, 3, 15)
+    lines = review_lines(rastatt)
+    assert "Maßnahme *Elternbegleitung vor der Einschulung*: Beginn 01.01.2026 ist vorbei, Status noch „geplant“" \
+        in lines["Sprache"]
+    assert "Ausbildungspatenschaften" not in " ".join(lines.values())  # reviewed and ended before 15.03.2025
+
+
+def test_review_from_an_earlier_date_lists_goal_status_changes_and_new_values():
+    import datetime as dt
+
+    at = run_page(PAGE, "08216")
+    at.date_input(key="ziele_review_date").set_value(dt.date(2021, 1, 1)).run()
+    assert not at.exception
+    lines = review_lines(at)
+    assert list(lines)[:3] == ["Sprache", "Bildung", "Arbeit"]  # in the structure's order
+    # ESU of foreign children (Land): 2017 -> 2019 too slow a fall, 2022's 56,6 % below the target of 60 %
+    assert f"Status {goals.LIMITED} → {goals.ACHIEVED}; neue Werte für 2022" in lines["Sprache"]
+    assert "Die Arbeitslosenquote der Ausländerinnen und Ausländer sinkt.*: neue Werte für 2023" in lines["Arbeit"]
+    assert "Maßnahme *Ausbildungspatenschaften*: überprüft am 01.10.2024; beendet am 31.07.2024" in lines["Bildung"]
