@@ -174,7 +174,7 @@ def review_section(goal_list: list[goals.Goal], measures: list[goals.Measure], r
     were reviewed, started, ended, were chosen or are overdue since the chosen review date."""
     st.header("Seit der letzten Überprüfung")
     default = goal_review.default_review_date(measures) or dt.date.today().replace(month=1, day=1)
-    since = st.date_input("Überprüfung am", value=default, format="DD.MM.YYYY", key="ziele_review_date",
+    since = st.columns([1, 3])[0].date_input("Überprüfung am", value=default, format="DD.MM.YYYY", key="ziele_review_date",
                           help="Vorgabe: die jüngste „letzte Überprüfung“ unter den Maßnahmen.")
     previous = _measures_at(since)
     then = {g.id: goal_review.assess_at(g, results[g.id].frame, since,
