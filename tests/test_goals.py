@@ -271,3 +271,22 @@ def test_field_summary_counts_goals_and_measures_per_field():
     assert (arbeit["Ziele auf Kurs"], arbeit["Ziele nicht auf Kurs"], arbeit["Ziele ohne Bewertung"]) == (1, 1, 0)
     assert (arbeit["Maßnahmen abgeschlossen"], arbeit["Maßnahmen laufend"], arbeit["Maßnahmen geplant"]) == (1, 1, 0)
     assert summary.set_index("Handlungsfeld").loc["Wohnen", "Maßnahmen sonstige"] == 1
+
+
+def test_the_goal_chart_breaks_its_line_at_missing_years_and_labels_a_break_inside_the_plot():
+    import pandas as pd
+
+    from monitoring import goal_charts
+
+    goal = Goal(id="g", handlungsfeld="Arbeit", text="t", direction="sinken", baseline_year=2016, baseline_value=10.0,
+                target_value=8.0, target_year=2028)
+    frame = pd.DataFrame({"year": [2016, 2017, 2020, 2023], "value": [10.0, 9.5, 9.0, 9.3],
+                          "is_break": [False, False, False, True]})
+    assessment = goals.assess(goal, dict(zip(frame["year"], frame["value"])), breaks=[2023])
+    fig = goal_charts.goal_figure(frame, goal, assessment, title="Quote", unit="%", decimals=1, source_line="Quelle",
+                                  region="Rastatt")
+    line = fig.data[0]
+    assert list(line.x) == list(range(2016, 2024)) and line.connectgaps is False
+    assert [math.isnan(v) for v in line.y] == [False, False, True, True, False, True, True, False]
+    breaks = [a for a in fig.layout.annotations if a.text == "Bruch"]
+    assert len(breaks) == 1 and breaks[0].yanchor == "bottom"  # at the line's foot, never up in the legend
