@@ -101,6 +101,20 @@ def escape_markdown(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$&])", r"\\\1", str(text))
 
 
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A small table as Markdown, every cell shown literally (escaped, on one line; empty for a gap).
+
+    For tables on the field pages: st.table would load Streamlit's Arrow stack (about 1 MB of JavaScript) into a
+    page that otherwise needs none; a Markdown table is drawn by the Markdown renderer every page has loaded."""
+    def cell(value) -> str:
+        return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else \
+            escape_markdown(" ".join(str(value).split()))
+
+    lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |", "|" + " --- |" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 def message_markdown(error: Exception) -> str:
     """A multi-line German error message (one problem per line) as Markdown: each line escaped, kept on its own line."""
     return "  \n".join(escape_markdown(line) for line in str(error).splitlines())

@@ -12,7 +12,7 @@ import streamlit as st
 
 from . import charts, fmt, goal_charts, goal_review, goal_updates, goals, structures
 from .db import data_version
-from .provenance import escape_markdown, message_markdown, source_line
+from .provenance import escape_markdown, markdown_table, message_markdown, source_line
 from .ui import (
     VIEW_CACHE,
     Filters,
@@ -161,8 +161,7 @@ def goal_cards(field_name: str) -> None:
         goal_card(goal, assess_goal(goal), key="feld_ziel")
     if field_measures:
         st.markdown("**Maßnahmen**")
-        table = goals.measures_table(field_measures)[FIELD_MEASURE_COLUMNS]
-        st.table(table.map(escape_markdown), hide_index=True)
+        st.markdown(markdown_table(goals.measures_table(field_measures)[FIELD_MEASURE_COLUMNS]))
 
 
 # ── the steering group's review: what changed since the last review (rules: monitoring/goal_review.py) ──────────

@@ -102,10 +102,24 @@ def test_field_page_shows_its_goals_with_computed_status_after_the_ranking(arbei
 
 
 def test_field_page_lists_its_measures_with_status_as_a_compact_table(arbeit):
-    table = arbeit.table[-1].value
-    assert list(table.columns) == ["Maßnahme", "Status", "Verantwortlich", "Beginn", "Ende", "Letzte Überprüfung"]
-    assert table["Maßnahme"].tolist() == ["Jobcoaching für zugewanderte Frauen"]
-    assert table["Status"].tolist() == ["laufend"]
+    """A Markdown table: st.table would load Streamlit's Arrow JavaScript (~1 MB) into the field page."""
+    assert not arbeit.table
+    table = next(m.value for m in arbeit.markdown if m.value.startswith("| Maßnahme |"))
+    header, rule, *rows = table.splitlines()
+    assert header == "| Maßnahme | Status | Verantwortlich | Beginn | Ende | Letzte Überprüfung |"
+    assert rule == "| --- | --- | --- | --- | --- | --- |"
+    assert len(rows) == 1 and rows[0].startswith("| Jobcoaching für zugewanderte Frauen | laufend |")
+
+
+def test_markdown_table_shows_every_cell_literally_on_one_line():
+    import pandas as pd
+
+    from monitoring.provenance import markdown_table
+
+    table = markdown_table(pd.DataFrame({"A|B": ["**fett**\nzweite Zeile", None], "C": ["[x](http://e.x)", 3]}))
+    assert table.splitlines() == ["| A\\|B | C |", "| --- | --- |",
+                                  "| \\*\\*fett\\*\\* zweite Zeile | \\[x\\]\\(http://e\\.x\\) |",
+                                  "|  | 3 |"]
 
 
 def test_field_without_goals_shows_no_goal_section():
