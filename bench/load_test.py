@@ -29,7 +29,7 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 from monitoring import browser_harness  # noqa: E402
 from monitoring.browser_harness import CHROMIUM_ARGS, CHROMIUM_PATH, VIEWPORT  # noqa: E402
-from tests.test_proxy import NginxProxy, start_app  # noqa: E402
+from monitoring.proxy_harness import NginxProxy, start_app  # noqa: E402
 
 RESULTS = PROJECT_DIR / "bench" / "results"
 PAGES = {  # url path -> charts to wait for (0: wait for idle only)
