@@ -87,7 +87,7 @@ def _update_commands(commands) -> None:
 
 def _update(args) -> int:
     """The update commands; a refused update is a German message and exit code 1 (2: rows rejected)."""
-    from . import genesis_api, templates, updates
+    from . import described_catalog, genesis_api, templates, updates
 
     try:
         if args.command == "import":
@@ -97,7 +97,7 @@ def _update(args) -> int:
         if args.command == "described":
             return _described()
         if args.command == "undescribe":
-            ids = updates.remove_description(args.id)
+            ids = described_catalog.remove_description(args.id)
             print(f"Beschreibung {args.id} entfernt (Katalogeinträge: {', '.join(ids)}).")
             return 0
         if args.command == "undo":
@@ -174,9 +174,9 @@ def _goals(args) -> int:
 
 
 def _described() -> int:
-    from . import updates
+    from . import described_catalog
 
-    table = updates.described_table()
+    table = described_catalog.described_table()
     if table.empty:
         print("Noch keine beschriebenen Tabellen.")
     else:
@@ -185,9 +185,9 @@ def _described() -> int:
 
 
 def _imports() -> int:
-    from . import updates
+    from . import update_tables
 
-    table = updates.imports_table()
+    table = update_tables.imports_table()
     if table.empty:
         print("Noch keine Importe.")
     else:

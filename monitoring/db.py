@@ -30,6 +30,12 @@ BUILD_STEPS = ["build_1_imported_current", "build_2_derive_shares", "build_3_fac
 _build_lock = threading.Lock()
 
 
+def data_paths(data_dir: Path | None = None, db_file: Path | None = None) -> tuple[Path, Path]:
+    """data/ and the database file, the given ones or the defaults -- looked up at call time, so tests (and pages
+    under AppTest) can point DATA_DIR / DB_FILE elsewhere."""
+    return Path(data_dir or DATA_DIR), Path(db_file or DB_FILE)
+
+
 @cache
 def load_sql(name: str) -> str:
     path = QUERY_DIR / f"{name}.sql"

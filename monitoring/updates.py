@@ -1,7 +1,7 @@
 """Daten aktualisieren: preview an import of new exports or own figures, then apply it or undo it.
 
-Why one module of this size: preview, apply and undo of an import, including a description of a new table that
-travels with it; reading and checking is ingest.py, writing data/ is store.py.
+Reading and checking is ingest.py, writing data/ is store.py, the descriptions file described_catalog.py, the
+tables the page and the command line show update_tables.py.
 
 The files go through the one ingest path (monitoring/ingest.py); the preview builds the database as it would be
 in a temporary folder and compares it with the current one; apply and undo change data/ through the store
@@ -13,19 +13,18 @@ preview, with what it offers to describe.  A preview given descriptions maps the
 builds the would-be database with them in data/described_indicators.toml, and refuses a description whose values do
 not fit (no common regions or Stichtage, a share over 100 %).  apply writes the entries together with the import,
 under the store's lock; undo takes the import's values back out and leaves the description (an entry without values
-shows nothing; a later edition of the table then imports without describing it again).  remove_description takes a
-description out again once no active import has values for it.
+shows nothing; a later edition of the table then imports without describing it again).
+described_catalog.remove_description takes a description out again once no active import has values for it.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from . import db, describe, plausibility, store
+from . import db, describe, described_catalog, plausibility, store
 from .catalog import DESCRIBED_CATALOG_NAME, catalog_frame, entries
 from .fmt import fmt_number
 from .ingest import Context, conflicts_between_files, empty_facts, import_item, item_name
@@ -33,13 +32,10 @@ from .mapping import FACT_COLUMNS
 from .settings import settings
 from .store import STATUS_LABELS, UpdateError
 
-__all__ = ["Preview", "UpdateError", "apply", "denominator_choices", "described_table", "imports_table",
-           "list_imports", "preview", "preview_tables", "remove_description", "undo"]
+__all__ = ["Preview", "UpdateError", "apply", "list_imports", "preview", "undo"]
 
 
-def _paths(data_dir: Path | None, db_file: Path | None) -> tuple[Path, Path]:
-    # Looked up at call time, so tests (and the page under AppTest) can point db.DATA_DIR / db.DB_FILE elsewhere.
-    return Path(data_dir or db.DATA_DIR), Path(db_file or db.DB_FILE)
+_paths = db.data_paths
 
 
 # ── the preview ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -280,7 +276,7 @@ def _compare(result: Preview, manifest: dict) -> None:
     with store.temp_folder("preview") as tmp:
         tmp = Path(tmp)
         with store.staging_view(result.data_dir, pending, tmp / "data", pending=result.facts) as view:
-            _place_described(view, result.data_dir, result.described)
+            described_catalog.place_described(view, result.data_dir, result.described)
             db.build_database(view, tmp / "new.duckdb")
         old = _current_database(result.data_dir, result.db_file, tmp)
         with duckdb.connect(str(tmp / "new.duckdb")) as con:
@@ -432,33 +428,12 @@ def list_imports(*, data_dir: Path | None = None) -> list[dict]:
 
 def _commit(data_dir: Path, db_file: Path, manifest: dict) -> None:
     def build(view: Path, target: Path) -> Path:
-        _place_described(view, data_dir, [])
+        described_catalog.place_described(view, data_dir, [])
         return db.build_database(view, target)
 
     store.commit(data_dir, db_file, manifest, build=build)
     if db_file == db.DB_FILE:
         db.reset_connection()
-
-
-# ── the described-indicators catalogue (data/described_indicators.toml) ──────────────────────────────────────
-
-
-def _described_data(data_dir: Path) -> dict:
-    path = data_dir / DESCRIBED_CATALOG_NAME
-    return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def _place_described(view: Path, data_dir: Path, described: list) -> None:
-    """The described-indicators file in a staging view of data/: as it is, or with the preview's new entries.
-    (A view links only store.INPUT_FILES; this file is written here, never through a link into data/.)"""
-    target = view / DESCRIBED_CATALOG_NAME
-    if target.is_symlink() or target.exists():
-        target.unlink()
-    source = data_dir / DESCRIBED_CATALOG_NAME
-    if described:
-        target.write_text(describe.file_text(_described_data(data_dir), described), encoding="utf-8")
-    elif source.is_file():
-        target.write_bytes(source.read_bytes())
 
 
 def _described_text(result: Preview, import_id: str) -> str:
@@ -469,7 +444,7 @@ def _described_text(result: Preview, import_id: str) -> str:
     except ValueError as err:
         raise UpdateError(f"Die Beschreibung passt nicht mehr in den Katalog (inzwischen geändert): {err}. Bitte die "
                           "Vorschau neu erstellen.") from None
-    return describe.file_text(_described_data(result.data_dir), result.described, import_id)
+    return describe.file_text(described_catalog.described_data(result.data_dir), result.described, import_id)
 
 
 def _restore(path: Path, before: bytes | None) -> None:
@@ -477,97 +452,3 @@ def _restore(path: Path, before: bytes | None) -> None:
         path.unlink(missing_ok=True)
     else:
         store.write_atomic(path, before)
-
-
-def remove_description(record_id: str, *, data_dir: Path | None = None, db_file: Path | None = None) -> list[str]:
-    """Take a description and its catalogue entries out of data/described_indicators.toml; returns the entry ids.
-    Refused while an active import has values for them (undo it first) or another entry builds on them."""
-    data_dir, db_file = _paths(data_dir, db_file)
-    with store.lock(data_dir, db_file):
-        text, record = describe.file_text_without(_described_data(data_dir), record_id)
-        ids = set(record.get("indicators", []))
-        for entry in store.active_imports(data_dir):
-            used = pd.read_parquet(data_dir / store.IMPORTS_DIR / entry["facts_file"], columns=["indicator"])
-            if used["indicator"].isin(ids).any():
-                raise UpdateError(f"Die beschriebene Kennzahl „{record_id}“ hat noch Werte aus Import {entry['id']}. "
-                                  "Bitte zuerst diesen Import rückgängig machen.")
-        remaining = [e for e in entries(data_dir / "indicators.toml") if e["id"] not in ids]
-        try:
-            catalog_frame(remaining)
-        except ValueError as err:
-            raise UpdateError(f"Die beschriebene Kennzahl „{record_id}“ lässt sich nicht entfernen: eine andere "
-                              f"Kennzahl baut auf ihr auf ({err}).") from None
-        path = data_dir / DESCRIBED_CATALOG_NAME
-        before = path.read_bytes()
-        store.write_atomic(path, text.encode("utf-8"))
-        try:
-            db.build_database(data_dir, db_file)
-        except BaseException:
-            store.write_atomic(path, before)
-            raise
-    if db_file == db.DB_FILE:
-        db.reset_connection()
-    return sorted(ids)
-
-
-def denominator_choices(*, data_dir: Path | None = None) -> dict[str, str]:
-    """Indicators a description may divide by (counts the catalogue already has): id -> "name (unit)"."""
-    data_dir, _ = _paths(data_dir, None)
-    catalog = catalog_frame(entries(data_dir / "indicators.toml"))
-    counts = catalog[catalog["kind"] == "count"].sort_values("name")
-    return {row.id: f"{row.name} ({row.unit})" for row in counts.itertuples()}
-
-
-def described_table(*, data_dir: Path | None = None) -> pd.DataFrame:
-    """The descriptions made so far, newest first, with German column names (page and command line)."""
-    data_dir, _ = _paths(data_dir, None)
-    names = {e["id"]: e.get("name", "") for e in _described_data(data_dir).get("indicator", [])}
-    rows = [{"Kennung": r.get("id", ""), "Name": names.get(r.get("id", ""), ""), "Tabelle": r.get("table", ""),
-             "Datei": r.get("file", ""), "beschrieben": str(r.get("created", "")).replace("T", " ")[:16],
-             "Import": r.get("import_id", ""), "Katalogeinträge": ", ".join(r.get("indicators", []))}
-            for r in reversed(_described_data(data_dir).get("description", []))]
-    return pd.DataFrame(rows, columns=["Kennung", "Name", "Tabelle", "Datei", "beschrieben", "Import",
-                                       "Katalogeinträge"])
-
-
-def imports_table(*, data_dir: Path | None = None) -> pd.DataFrame:
-    """The imports for the page and the CLI, with German column names."""
-    rows = [{
-        "Import": e["id"], "Zeitpunkt": e["created"].replace("T", " ")[:16] + " UTC",
-        "Status": STATUS_LABELS.get(e["status"], e["status"]),
-        "Dateien": ", ".join(f["name"] for f in e["files"]),
-        "neu": e["counts"].get("new", 0), "geändert": e["counts"].get("changed", 0),
-        "entfernt": e["counts"].get("removed", 0), "Werte": sum(f["facts"] for f in e["files"]),
-    } for e in list_imports(data_dir=data_dir)]
-    return pd.DataFrame(rows, columns=["Import", "Zeitpunkt", "Status", "Dateien", "neu", "geändert", "entfernt",
-                                       "Werte"])
-
-
-# ── the preview's tables for the page ────────────────────────────────────────────────────────────────────────
-
-
-PART_LABELS = {"new": "Neu", "changed": "Geändert", "removed": "Entfernt"}
-
-
-def preview_tables(result: Preview) -> dict[str, pd.DataFrame]:
-    """The preview's tables with German column names, for st.dataframe (which shows text as text)."""
-    key = {"region": "Region", "ags": "Schlüssel", "indicator_name": "Kennzahl", "category": "Kategorie",
-           "period": "Stichtag"}
-    old = {"old_value": "alter Wert", "old_flag": "altes Zeichen", "old_source": "alte Quelle",
-           "old_stand": "alter Stand", "old_note": "alte Anmerkung"}
-    new = {"new_value": "neuer Wert", "new_flag": "neues Zeichen", "new_source": "neue Quelle",
-           "new_stand": "neuer Stand", "new_note": "neue Anmerkung"}
-    parts = {"new": {**key, **new}, "changed": {**key, **old, **new}, "removed": {**key, **old}}
-    tables = {}
-    for status, columns in parts.items():
-        frame = result.part(status)
-        tables[PART_LABELS[status]] = frame[list(columns)].rename(columns=columns) if not frame.empty \
-            else pd.DataFrame(columns=list(columns.values()))
-    where = {"file": "Datei", "line": "Zeile", "column": "Spalte"}
-    tables["Abgelehnt"] = result.rejected.rename(columns={**where, "reason": "Grund"})
-    tables["Hinweise"] = result.warnings.rename(columns={**where, "message": "Hinweis"})
-    superseded = {**key, "value": "Wert", "source": "Quelle", "stand": "Stand", "current_value": "es gilt",
-                  "current_source": "Quelle dort", "current_stand": "Stand dort"}
-    tables["Nicht wirksam"] = result.superseded[list(superseded)].rename(columns=superseded) \
-        if not result.superseded.empty else pd.DataFrame(columns=list(superseded.values()))
-    return tables

@@ -5,7 +5,16 @@ undo; goal_updates with its section ui_goal_updates; describe: a new table's des
 new indicator; settings)."""
 import streamlit as st
 
-from monitoring import auth, describe, own_catalog, templates, ui_goal_updates, updates
+from monitoring import (
+    auth,
+    describe,
+    described_catalog,
+    own_catalog,
+    templates,
+    ui_goal_updates,
+    update_tables,
+    updates,
+)
 from monitoring.catalog import CONCEPTS, HANDLUNGSFELDER
 from monitoring.fmt import fmt_megabytes
 from monitoring.provenance import escape_markdown
@@ -89,7 +98,7 @@ def preview_section(preview: updates.Preview) -> None:
             st.caption("Als Datei speichern und mit python -m monitoring import DATEI --describe BESCHREIBUNG.toml "
                        "verwenden.")
             st.code(item.description.as_toml(), language="toml")
-    tables = updates.preview_tables(preview)
+    tables = update_tables.preview_tables(preview)
     for tab, (name, table) in zip(st.tabs([f"{name} ({len(t)})" for name, t in tables.items()]), tables.items()):
         with tab:
             st.caption(PART_HELP[name])
@@ -167,7 +176,7 @@ def describe_section(files, offers: dict) -> None:
     if mode == "file":
         denominator = part_inputs(offer, f"{prefix}_den", "Nenner")
     elif mode == "indicator":
-        choices = updates.denominator_choices()
+        choices = described_catalog.denominator_choices()
         denominator = {"indicator": st.selectbox("Nenner: Kennzahl", list(choices), format_func=choices.get,
                                                  key=f"{prefix}_den_indicator")}
     left, right = st.columns(2)
@@ -210,7 +219,7 @@ def part_inputs(offer, key: str, label: str) -> dict:
 
 
 def described_section() -> None:
-    table = updates.described_table()
+    table = described_catalog.described_table()
     if table.empty:
         return
     st.header("Beschriebene Kennzahlen")
@@ -221,7 +230,7 @@ def described_section() -> None:
     choice = st.selectbox("Beschreibung", table["Kennung"].tolist(), key="upd_undescribe_choice")
     if st.button("Beschreibung entfernen", key="upd_undescribe", icon=":material/delete:"):
         try:
-            updates.remove_description(choice)
+            described_catalog.remove_description(choice)
         except updates.UpdateError as err:
             st.error(escape_markdown(str(err)), icon=":material/error:")
             return
@@ -247,7 +256,7 @@ def template_section() -> None:
 
 def imports_section() -> None:
     st.header("Bisherige Importe")
-    table = updates.imports_table()
+    table = update_tables.imports_table()
     if table.empty:
         st.caption("Noch keine Importe: es gilt der mitgelieferte Datenbestand.")
         return

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from monitoring import db, own_catalog, templates, updates
+from monitoring import db, own_catalog, templates, update_tables, updates
 from monitoring import store as data_store
 from monitoring.importers.own_figures import EXAMPLE_NOTE
 from monitoring.provenance import escape_markdown
@@ -672,4 +672,4 @@ def test_a_new_source_or_note_for_the_same_value_is_a_change(store):
     assert changed[["old_value", "new_value", "old_source", "new_source", "new_note"]].values.tolist() == [
         [812.0, 812.0, "Kursträger", "BAMF-Regionalstelle", "vorläufig"]]
     assert corrected.can_apply
-    assert "neue Anmerkung" in updates.preview_tables(corrected)["Geändert"].columns
+    assert "neue Anmerkung" in update_tables.preview_tables(corrected)["Geändert"].columns
