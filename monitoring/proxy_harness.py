@@ -131,13 +131,33 @@ def base_path_health(port: int, timeout: float = 0.5) -> bool:
         conn.close()
 
 
-def start_app(log_path: Path, port: int | None = None, env: dict | None = None) -> StreamlitServer:
-    """The dashboard as the systemd unit starts it: loopback, base path; the harness's health check follows it."""
+def start_app(log_path: Path, port: int | None = None, env: dict | None = None, *, warm_up: bool = True
+              ) -> StreamlitServer:
+    """The dashboard as deploy/integrationsmonitor@.service starts it: loopback, base path, the script health check
+    on; started = its health check answers, then (warm_up) one run of the script through the script health check,
+    as the unit's ExecStartPost does."""
     server = StreamlitServer("dashboard.py", port=port, log_path=log_path, env=env,
-                             extra_args=["--server.address", "127.0.0.1", "--server.baseUrlPath", BASE])
+                             extra_args=["--server.address", "127.0.0.1", "--server.baseUrlPath", BASE,
+                                         "--server.scriptHealthCheckEnabled", "true"])
     plain_health, browser_harness.health_ok = browser_harness.health_ok, base_path_health
     try:
         server.start(timeout=90)
     finally:
         browser_harness.health_ok = plain_health
+    if warm_up:
+        status, body = app_request(server.port, f"/{BASE}/_stcore/script-health-check", timeout=60)
+        if status != 200:
+            server.stop()
+            raise RuntimeError(f"script health check: {status} {body[:300]!r}")
     return server
+
+
+def app_request(port: int, path: str, timeout: float = 30) -> tuple[int, bytes]:
+    """A GET straight to an app process (not through nginx)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()

@@ -31,7 +31,7 @@ from monitoring.browser_harness import (
     launch_browser,
     wait_for_charts,
 )
-from monitoring.proxy_harness import BASE, HOST, NGINX, NginxProxy, start_app
+from monitoring.proxy_harness import BASE, HOST, NGINX, NginxProxy, app_request, start_app
 
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
 
@@ -91,6 +91,11 @@ def test_the_health_check_and_the_root_redirect(proxy):
     status, headers, _ = proxy.request("/")
     assert status == 302 and headers["location"].endswith(f"/{BASE}/")
     assert proxy.request("/etc/passwd")[0] == 404
+
+
+def test_the_script_health_check_is_for_the_app_itself_not_for_visitors(proxy, app):
+    assert proxy.request(f"/{BASE}/_stcore/script-health-check")[0] == 404  # nginx: never from outside
+    assert app_request(app.port, f"/{BASE}/_stcore/script-health-check", timeout=60) == (200, b"ok")
 
 
 def test_javascript_is_gzipped(proxy):
@@ -160,3 +165,27 @@ def test_a_shared_link_through_the_proxy_shows_its_page_and_chart_without_consol
     assert console == [], console
     assert outside == [], outside
     assert "[error]" not in proxy.error_log() and "[crit]" not in proxy.error_log()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("slug", ["ziele-massnahmen", "daten-methodik"])
+def test_the_first_visitor_after_a_start_sees_no_page_not_found(tmp_path, browser, slug):
+    """Started like the systemd unit (with its warm-up run of the script), the very first request of a fresh app
+    process may be a link whose path is not a file name in pages/: no "Page not found" (without the warm-up,
+    Streamlit's legacy handling of pages/ shows it once)."""
+    server = start_app(ARTIFACTS / f"streamlit-first-visit-{slug}.log")
+    nginx = NginxProxy(tmp_path / "nginx", [server.port])
+    try:
+        nginx.start()
+        context = browser.new_context(viewport=browser_harness.VIEWPORT, locale="de-DE")
+        page = context.new_page()
+        page.goto(nginx.url(f"{slug}?kreis=08117"), wait_until="domcontentloaded", timeout=FIRST_LOAD_TIMEOUT_MS)
+        page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=FIRST_LOAD_TIMEOUT_MS)
+        browser_harness.wait_for_idle(page)
+        text = page.locator("body").inner_text()
+        context.close()
+    finally:
+        nginx.stop()
+        server.stop()
+    assert "Page not found" not in text
+    assert {"ziele-massnahmen": "Ziele & Maßnahmen", "daten-methodik": "Daten & Methodik"}[slug] in text
