@@ -156,10 +156,7 @@ def _goals(args) -> int:
         print(f"Änderung {args.undo} rückgängig gemacht ({folder}).")
         return 0
     if args.list or not args.files:
-        table = goal_updates.history_table(folder)
-        print(f"Noch keine Änderungen in {folder}." if table.empty else table.to_csv(index=False, lineterminator="\n"),
-              end="" if not table.empty else "\n")
-        return 0
+        return _print_table(goal_updates.history_table(folder), f"Noch keine Änderungen in {folder}.")
     preview = goal_updates.preview_goals({path.name: path.read_bytes() for path in args.files}, folder=folder,
                                          catalog_ids=load_catalog()["id"], fields=structure.fields)
     print(preview.summary(), file=sys.stderr if preview.error else sys.stdout)
@@ -176,20 +173,19 @@ def _goals(args) -> int:
 def _described() -> int:
     from . import described_catalog
 
-    table = described_catalog.described_table()
-    if table.empty:
-        print("Noch keine beschriebenen Tabellen.")
-    else:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
-    return 0
+    return _print_table(described_catalog.described_table(), "Noch keine beschriebenen Tabellen.")
 
 
 def _imports() -> int:
     from . import update_tables
 
-    table = update_tables.imports_table()
+    return _print_table(update_tables.imports_table(), "Noch keine Importe.")
+
+
+def _print_table(table, empty_text: str) -> int:
+    """A listing as CSV on stdout, or a German sentence when there is nothing to list."""
     if table.empty:
-        print("Noch keine Importe.")
+        print(empty_text)
     else:
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0

@@ -455,8 +455,10 @@ def _ranking_bars(rows, name, color, pattern, unit, decimals) -> go.Bar:
         marker={"color": color, "line": {"color": color, "width": 1},
                 "pattern": {"shape": pattern, "fillmode": "overlay", "fgcolor": "white", "solidity": 0.35}},
         text=[fmt.fmt_number(v, decimals) for v in rows["value"]], textposition="outside", cliponaxis=False,
-        textfont={"size": FONT_SIZE - 1}, insidetextfont={"size": FONT_SIZE - 1, "color": "white" if color == FOCUS_COLOR else TEXT_COLOR},
-        insidetextanchor="end", constraintext="none", customdata=hover, hovertemplate=HOVER,
+        textfont={"size": FONT_SIZE - 1}, insidetextanchor="end", constraintext="none",
+        # a label moved inside its bar (label_positions): readable on the bar's colour
+        insidetextfont={"size": FONT_SIZE - 1, "color": "white" if color == FOCUS_COLOR else TEXT_COLOR},
+        customdata=hover, hovertemplate=HOVER,
     )
 
 
