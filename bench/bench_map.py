@@ -55,6 +55,7 @@ sys.path.insert(0, str(PROJECT_DIR / "bench"))
 from bench_pages import cell, log, log_mark, ratio, script_times, summarize, versions  # noqa: E402
 
 from monitoring.browser_harness import (  # noqa: E402
+    CHART_TITLE_JS,
     VIEWPORT,
     StreamlitServer,
     chart_texts,
@@ -117,10 +118,8 @@ INSTRUMENT_JS = r"""
   window.WebSocket = WrappedWS;
   const norm = (s) => (s || '').replace(/\s+/g, ' ').trim();
   const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
-  const titleOf = (el) => norm([...el.querySelectorAll('.gtitle')].map(t => {
-    const lines = t.querySelectorAll('tspan.line');  // a wrapped title: one tspan per line
-    return lines.length ? [...lines].map(l => l.textContent).join(' ') : t.textContent;
-  }).join(' '));
+  const titleText = %TITLE_OF%;
+  const titleOf = (el) => norm(titleText(el));
   // a geo map (SVG, go.Choropleth) with its district paths, or a MapLibre map (go.Choroplethmap)
   const isMap = (el) => el.querySelector('.choroplethlayer path, .maplibregl-canvas') !== null;
   const plots = () => [...document.querySelectorAll('.js-plotly-plot')]
@@ -229,7 +228,7 @@ LOAD_COLLECT_JS = r"""
 
 
 def instrument(count: int) -> str:
-    return INSTRUMENT_JS.replace("%CFG%", json.dumps({"count": int(count)}))
+    return INSTRUMENT_JS.replace("%CFG%", json.dumps({"count": int(count)})).replace("%TITLE_OF%", CHART_TITLE_JS)
 
 
 def norm(text: str) -> str:

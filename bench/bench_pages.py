@@ -43,6 +43,7 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 from monitoring.browser_harness import (  # noqa: E402
+    CHART_TITLE_JS,
     CHROMIUM_PATH,
     VIEWPORT,
     StreamlitServer,
@@ -91,8 +92,9 @@ INSTRUMENT_JS = r"""
   const plots = () => [...document.querySelectorAll('.js-plotly-plot')]
       .filter(el => el.querySelector('.main-svg') && visible(el));
   const containers = () => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(visible).length;
-  const mentions = (name) => plots().filter(el =>
-      [...el.querySelectorAll('.gtitle, .legendtext')].some(t => (t.textContent || '').includes(name))).length;
+  const titleOf = %TITLE_OF%;
+  const mentions = (name) => plots().filter(el => titleOf(el).includes(name) ||
+      [...el.querySelectorAll('.legendtext')].some(t => (t.textContent || '').includes(name))).length;
   const state = () => { const a = document.querySelector('[data-testid="stApp"]');
                         return a ? a.getAttribute('data-test-script-state') : null; };
   const twoFrames = (cb) => requestAnimationFrame(() => requestAnimationFrame(cb));
@@ -138,7 +140,7 @@ INSTRUMENT_JS = r"""
 
 
 def instrument(count: int) -> str:
-    return INSTRUMENT_JS.replace("%CFG%", json.dumps({"count": int(count)}))
+    return INSTRUMENT_JS.replace("%CFG%", json.dumps({"count": int(count)})).replace("%TITLE_OF%", CHART_TITLE_JS)
 
 
 def summarize(values) -> dict:

@@ -254,15 +254,27 @@ def open_page(page, url: str, *, charts: int | None = None, timeout: float = FIR
 
 # ── reading the screen ──────────────────────────────────────────────────────────────────────────
 
-_CHART_TEXTS_JS = """
-() => [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
-  title: [...el.querySelectorAll('.gtitle')].map(t => {
-    const lines = t.querySelectorAll('tspan.line');  // a wrapped title: one tspan per line
+# A drawn chart's title (JS, el = its .js-plotly-plot): the dashboard writes it as text right above the chart
+# (monitoring.ui.show_chart); a bare Plotly figure (the benchmarks' bare app) draws it inside, a wrapped title one
+# tspan per line.
+CHART_TITLE_JS = """(el) => {
+  const box = el.closest('[data-testid="stElementContainer"]');
+  const above = box && box.previousElementSibling && box.previousElementSibling.querySelector('.im-chart-title');
+  if (above) return above.textContent;
+  return [...el.querySelectorAll('.gtitle')].map(t => {
+    const lines = t.querySelectorAll('tspan.line');
     return lines.length ? [...lines].map(l => l.textContent).join(' ') : t.textContent;
-  }).join(' '),
-  legend: [...el.querySelectorAll('.legendtext')].map(t => t.textContent),
-}))
-"""
+  }).join(' ');
+}"""
+
+_CHART_TEXTS_JS = """
+() => { const titleOf = %TITLE_OF%;
+  return [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
+    title: titleOf(el),
+    legend: [...el.querySelectorAll('.legendtext')].map(t => t.textContent),
+  }));
+}
+""".replace("%TITLE_OF%", CHART_TITLE_JS)
 
 
 def chart_texts(page) -> list[dict]:

@@ -177,7 +177,8 @@ def apply_house_style(
     height = int(height or fig.layout.height or DEFAULT_HEIGHT)
     legend_px = 24 * _legend_rows(fig) + 6
     # 28 px a line, plus the 12 px a line the title is moved down by (see "y" below): the legend starts clear of it
-    top = 18 + 28 * len(title_lines) + 12 * (len(title_lines) - 1) + legend_px
+    title_px = 10 + 28 * len(title_lines) + 12 * (len(title_lines) - 1)
+    top = 8 + title_px + legend_px
     below_axis = 30 + (26 if fig.layout.xaxis.title.text else 0)  # tick labels and axis title
     bottom = below_axis + 8 + 16 * len(source_lines) + 6
     # Titles and source lines wrapped for a phone can take half a chart: the figure grows instead of squeezing the
@@ -208,7 +209,7 @@ def apply_house_style(
         margin={"l": HOUSE_LEFT_MARGIN, "r": 32, "t": top, "b": bottom, "pad": 4, "autoexpand": True},
         hoverlabel={"font": {"family": FONT_FAMILY, "size": FONT_SIZE}, "bgcolor": "white",
                     "bordercolor": MUTED_COLOR, "align": "left"},
-        meta={"source": source_line},
+        meta={"source": source_line, "title_px": title_px},
     )
     font = {"family": FONT_FAMILY, "size": FONT_SIZE, "color": TEXT_COLOR}
     axis = {"tickfont": font, "title": {"font": font}, "gridcolor": GRID_COLOR,
@@ -222,6 +223,26 @@ def apply_house_style(
         font={"family": FONT_FAMILY, "size": SOURCE_SIZE, "color": MUTED_COLOR},
     )
     return fig
+
+
+def screen_figure(fig: go.Figure) -> go.Figure:
+    """A copy of a house-style figure as the dashboard shows it: without its title, which the page writes as text
+    above the chart (``title_text``), where it wraps at the chart's real width -- Plotly cannot wrap a title, so the
+    figure's own is broken for a phone and took three lines on a projector.  The plot area keeps its height; the
+    figure with its title stays what exports, slides and the report use."""
+    screen = go.Figure(fig)
+    title_px = int((screen.layout.meta or {}).get("title_px", 0))
+    top = screen.layout.margin.t
+    if screen.layout.title.text and title_px and top is not None:
+        saved = min(title_px, max(top - 8, 0))
+        screen.update_layout(margin={"t": top - saved}, height=(screen.layout.height or DEFAULT_HEIGHT) - saved)
+    screen.update_layout(title={"text": ""}, meta={**(screen.layout.meta or {}), "title": title_text(fig)})
+    return screen
+
+
+def title_text(fig: go.Figure) -> str:
+    """A figure's title as one line of HTML-escaped text (the line breaks made for Plotly removed)."""
+    return re.sub(r"\s*<br>\s*", " ", fig.layout.title.text or "").strip()
 
 
 def _fixed_label_margin(fig: go.Figure, labels: list[str]) -> go.Figure:

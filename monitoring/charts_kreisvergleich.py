@@ -20,6 +20,7 @@ from .charts import (
     apply_house_style,
     plain_text,
     ranking_frame,
+    screen_figure,
     title_with_unit,
     value_text,
     wrap_lines,
@@ -64,12 +65,44 @@ def choropleth_figure(
                                      name=f"▶ {focus['name'].iloc[0]} (schwarz umrandet)",
                                      line={"color": BLACK, "width": 3}))
     fig.update_layout(geo=_MAP_GEO, legend={"traceorder": "normal"}, hovermode="closest", clickmode="event+select")
-    fig = apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=620)
+    fig = apply_house_style(fig, title=title, source_line=source_line, unit=unit)
+    # The legend stands inside the map, so the top needs room for the title only, and the plot area is the map's
+    # own height.  The source line keeps its distance below it in pixels (it is placed in paper coordinates).
+    top = 18 + 26 * len(wrap_lines(title_with_unit(title, unit), TITLE_WRAP))
+    bottom = fig.layout.margin.b
+    source = next(a for a in fig.layout.annotations if a.name == "source")
+    source.y = source.y * (fig.layout.height - fig.layout.margin.t - bottom) / MAP_PLOT_HEIGHT
     fig.update_layout(legend={"orientation": "v", "x": 0, "y": 1, "yanchor": "top",
                               "bgcolor": "rgba(255,255,255,0.85)"},
-                      margin={"t": 18 + 26 * len(wrap_lines(title_with_unit(title, unit), TITLE_WRAP))})
+                      margin={"t": top}, height=top + MAP_PLOT_HEIGHT + bottom)
     return fig
 
+
+def map_screen_figure(fig: go.Figure) -> go.Figure:
+    """The map as the dashboard shows it: without title (ui.show_chart writes it above) and without legend, which
+    the page draws beside the map (map_legend_html) -- inside the figure it took a third of the width on a laptop,
+    and Plotly cannot move it under the map on a phone only.  Exports keep the figure with both."""
+    screen = screen_figure(fig)
+    screen.update_layout(showlegend=False, margin={"l": 8, "r": 8})
+    return screen
+
+
+def map_legend_html(fig: go.Figure) -> str:
+    """The map's legend as HTML: a swatch per class in its colour, "keine Angabe" grey, the chosen district
+    outlined in black; the names are the figure's (escaped there)."""
+    rows = []
+    for trace in fig.data:
+        if trace.showlegend is False or not trace.name:
+            continue
+        fill = trace.colorscale[0][1] if trace.colorscale else "transparent"
+        outline = trace.marker.line.color if trace.name.startswith("▶") else "#BDBDBD"
+        width = 3 if trace.name.startswith("▶") else 1
+        rows.append(f'<li><span class="im-swatch" style="background:{fill};border:{width}px solid {outline}"></span>'
+                    f"{trace.name}</li>")
+    return f'<ul class="im-map-legend">{"".join(rows)}</ul>'
+
+
+MAP_PLOT_HEIGHT = 480  # px: Baden-Württemberg or Germany fills a laptop's screen with title and source
 
 # No base map (plotly.js still loads static/world_110m.json, an empty topojson, see PLOTLY_CONFIG["topojsonURL"]);
 # the view fits the districts drawn; Mercator keeps Germany's familiar shape.

@@ -129,6 +129,13 @@ PAGE_STYLE = """<style>
   overflow-wrap: anywhere;
 }
 [data-testid="stMetricDeltaDescription"] { white-space: normal !important; min-width: 0; }
+/* the map's legend beside the map (monitoring.charts_kreisvergleich.map_legend_html) */
+.im-map-legend { list-style: none; padding: 0; margin: 2.5rem 0 0; font-size: 0.95rem; }
+.im-map-legend li { display: flex; align-items: center; gap: 0.5rem; margin: 0 0 0.4rem; }
+.im-swatch { display: inline-block; flex: none; width: 1.1rem; height: 1.1rem; box-sizing: border-box; }
+/* a chart's title (monitoring.ui.show_chart): the house style's 20 px title, with the chart right below it */
+[data-testid="stMarkdownContainer"] .im-chart-title {
+  font-size: 1.25rem; font-weight: 400; line-height: 1.3; margin: 0.75rem 0 0; color: #1A1A1A; }
 [data-testid="stMetric"] > div > div:last-child { flex-wrap: wrap; }
 @media print {
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
@@ -307,8 +314,21 @@ VIEW_CACHE = {"max_entries": 600, "ttl": 3600, "show_spinner": False}
 @dataclass(frozen=True)
 class ChartView:
     frame: pd.DataFrame
-    figure: object | None  # plotly Figure, None when there is nothing to show
+    figure: object | None  # plotly Figure with its title (exports, slides), None when there is nothing to show
     title: str
+    screen: object | None = None  # the figure as shown, its title written above it (show_chart)
+
+    def __post_init__(self):
+        # made once with the cached view, so a rerun does not copy the figure again
+        if self.screen is None and self.figure is not None:
+            object.__setattr__(self, "screen", charts.screen_figure(self.figure))
+
+
+def show_chart(screen_figure, *, key: str, **options) -> None:
+    """A chart made by charts.screen_figure: its title as text above it (it wraps at the column's width and reads
+    as the chart's heading), then the figure.  options go to st.plotly_chart (on_select …)."""
+    st.markdown(f'<p class="im-chart-title">{screen_figure.layout.meta["title"]}</p>', unsafe_allow_html=True)
+    return st.plotly_chart(screen_figure, config=charts.PLOTLY_CONFIG, theme=None, key=key, **options)
 
 
 @st.cache_resource(**VIEW_CACHE)
@@ -404,7 +424,7 @@ def trend_card(indicator_id: str, category: str = "") -> None:
         st.subheader(view.title)
         st.caption("Für diese Auswahl gibt es keine Werte.")
         return
-    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"trend_{indicator_id}_{category}")
+    show_chart(view.screen, key=f"trend_{indicator_id}_{category}")
     with st.container(horizontal=True):  # numbers, image downloads, "Zum Foliensatz" in one row
         numbers_behind(view.frame, meta, filters, key=f"trend_{indicator_id}_{category}")
         slide_actions(Item("trend", indicator_id, category), view, filters, key=f"trend_{indicator_id}_{category}")
@@ -416,7 +436,7 @@ def breakdown_card(indicator_id: str, breakdown: str) -> None:
     view = _breakdown_view(indicator_id, breakdown, filters.regions, filters.year_to, filters.kreis_name)
     if view.figure is None:
         return
-    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"breakdown_{indicator_id}_{breakdown}")
+    show_chart(view.screen, key=f"breakdown_{indicator_id}_{breakdown}")
     with st.container(horizontal=True):
         numbers_behind(view.frame, meta, filters, key=f"breakdown_{indicator_id}_{breakdown}")
         slide_actions(Item("breakdown", indicator_id, breakdown=breakdown), view, filters,
@@ -432,7 +452,7 @@ def ranking_card(indicator_id: str) -> None:
                          filters.year_to)
     if view.figure is None:
         return
-    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"ranking_{indicator_id}")
+    show_chart(view.screen, key=f"ranking_{indicator_id}")
     with st.container(horizontal=True):
         numbers_behind(view.frame, meta, filters, key=f"ranking_{indicator_id}")
         slide_actions(Item("ranking", indicator_id), view, filters, key=f"ranking_{indicator_id}")

@@ -22,6 +22,7 @@ from .ui import (
     numbers_behind,
     query,
     region_name,
+    show_chart,
     structure,
 )
 
@@ -125,7 +126,7 @@ def goal_card(goal: goals.Goal, view: GoalView, *, key: str) -> None:
             start = min(goal.baseline_year, assessment.base_year or goal.baseline_year) - 5
             shown = frame[frame["year"] >= start]
             figure = _goal_figure(shown, goal, assessment, meta, view.region, repr(goal), data_version())
-            st.plotly_chart(figure, config=charts.PLOTLY_CONFIG, theme=None, key=f"{key}_chart_{goal.id}")
+            show_chart(figure, key=f"{key}_chart_{goal.id}")
             numbers_behind(shown, meta, current_filters(), key=f"{key}_{goal.id}")
         if goal.notes:
             st.caption(escape_markdown(goal.notes))
@@ -136,9 +137,10 @@ def goal_card(goal: goals.Goal, view: GoalView, *, key: str) -> None:
 @st.cache_resource(**VIEW_CACHE)
 def _goal_figure(_shown: pd.DataFrame, _goal: goals.Goal, _assessment, _meta: pd.Series, region: str, goal_key: str,
                  version: tuple):
-    return goal_charts.goal_figure(_shown, _goal, _assessment, title=f"{_meta['name']}: {region}", unit=_meta["unit"],
-                                   decimals=int(_meta["decimals"]), source_line=source_line(_shown, _meta),
-                                   region=region)
+    figure = goal_charts.goal_figure(_shown, _goal, _assessment, title=f"{_meta['name']}: {region}",
+                                     unit=_meta["unit"], decimals=int(_meta["decimals"]),
+                                     source_line=source_line(_shown, _meta), region=region)
+    return charts.screen_figure(figure)  # shown only on screen, its title above it (ui.show_chart)
 
 
 def goal_cards(field_name: str) -> None:

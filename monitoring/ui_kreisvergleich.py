@@ -26,6 +26,7 @@ from .ui import (
     query,
     rank_text,
     region_value_at,
+    show_chart,
     source_line,
 )
 
@@ -200,17 +201,21 @@ def _map_view(choice: ComparisonChoice, kreis: str) -> ChartView:
         decimals=int(meta["decimals"]), source_line=source_line(values.dropna(subset=["value"]), meta), focus_ags=kreis,
         method=choice.method, outlines_url=STATIC_URL + "laender_simplified.geojson",
     )
-    return ChartView(values, figure, title)
+    return ChartView(values, figure, title, screen=charts_kreisvergleich.map_screen_figure(figure))
 
 
 def comparison_map(choice: ComparisonChoice) -> None:
+    """The map with its legend beside it (under it on a phone, where the columns stack)."""
     view = _map_view(choice, current_filters().kreis)
-    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_map", on_select=_map_clicked,
-                    selection_mode="points")
+    left, right = st.columns([3, 1])
+    with left:
+        show_chart(view.screen, key="kv_map", on_select=_map_clicked, selection_mode="points")
+    with right:
+        st.markdown(charts_kreisvergleich.map_legend_html(view.figure), unsafe_allow_html=True)
+        missing = int(view.frame["value"].isna().sum())
+        if missing:
+            st.caption(f"{missing} Kreise ohne Wert (grau).")
     clicked_district(choice)
-    missing = int(view.frame["value"].isna().sum())
-    if missing:
-        st.caption(f"{missing} Kreise ohne Wert (grau).")
 
 
 def _map_clicked() -> None:
@@ -244,7 +249,7 @@ def comparison_ranking(choice: ComparisonChoice) -> None:
     filters = current_filters()
     highlight = filters.benchmark_districts
     view = _comparison_ranking_view(choice, filters.kreis, filters.kreis_name, highlight)
-    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_ranking", on_select=_ranking_clicked,
+    show_chart(view.screen, key="kv_ranking", on_select=_ranking_clicked,
                     selection_mode="points")
     clicked_district(choice)
     numbers_behind(view.frame, indicator(choice.indicator), filters, key="kv_ranking")
@@ -305,7 +310,7 @@ def comparison_scatter(choice: ComparisonChoice) -> None:
         st.warning(note, icon=":material/warning:")
     elif kind == "caption":
         st.caption(note)
-    st.plotly_chart(view.figure, config=charts.PLOTLY_CONFIG, theme=None, key="kv_scatter")
+    show_chart(view.screen, key="kv_scatter")
 
 
 @st.cache_resource(**VIEW_CACHE)

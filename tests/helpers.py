@@ -24,3 +24,10 @@ def assert_names_file_and_line(err: ImportRejected, file: str, line: int | None)
     assert err.line == line
     if line is not None:
         assert f"Zeile {line}" in str(err)
+
+
+def chart_title(spec: dict) -> str:
+    """The title of a chart as the dashboard shows it: written above the chart (monitoring.ui.show_chart), kept in
+    the spec's layout.meta; the figure itself draws none on screen."""
+    assert spec["layout"]["title"].get("text", "") == "", "the screen figure draws its own title"
+    return spec["layout"]["meta"]["title"]

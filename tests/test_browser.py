@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 
 from monitoring.browser_harness import (
+    CHART_TITLE_JS,
     FIRST_LOAD_TIMEOUT_MS,
     PROJECT_DIR,
     VIEWPORT,
@@ -95,9 +96,9 @@ def sidebar_warnings(page) -> list[str]:
 def wait_for_mentions(page, name: str, at_least: int, timeout: float = FIRST_LOAD_TIMEOUT_MS) -> None:
     """Wait until at least `at_least` drawn charts name `name` in their title or legend."""
     page.wait_for_function(
-        """([name, n]) => [...document.querySelectorAll('.js-plotly-plot')].filter(el =>
-             [...el.querySelectorAll('.gtitle, .legendtext')].some(t => (t.textContent || '').includes(name))
-           ).length >= n""",
+        """([name, n]) => { const titleOf = %TITLE_OF%;
+             return [...document.querySelectorAll('.js-plotly-plot')].filter(el => titleOf(el).includes(name) ||
+               [...el.querySelectorAll('.legendtext')].some(t => (t.textContent || '').includes(name))).length >= n; }""".replace("%TITLE_OF%", CHART_TITLE_JS),
         arg=[name, at_least], timeout=timeout, polling=100)
 
 

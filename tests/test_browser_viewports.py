@@ -1,7 +1,8 @@
 """Readable everywhere: the pages at a projector's 1920×1080, a laptop's 1366×768 and a phone's 390×844, and on paper.
 
 Per viewport and page: no element wider than the window, no tile text cut off (a text box whose content is wider than
-the box, scrollWidth > clientWidth), a Land value's tile names its level; screenshots go to
+the box, scrollWidth > clientWidth), chart titles of at least 20 px that wrap at the chart's width (one line on a
+laptop for a title of up to 70 characters), a Land value's tile names its level; screenshots go to
 test-artifacts/viewports/<viewport>/<page>.png.  On paper: the browser's print PDF, rendered with pdftoppm, has no
 sidebar (the first page's left edge is not the sidebar's grey), is not blank, and every page has the paper's width.
 """
@@ -39,6 +40,14 @@ CUT_TILE_TEXT = """() => [...document.querySelectorAll('[data-testid="stMetric"]
   .filter(p => p.scrollWidth > p.clientWidth + 1 || p.parentElement.scrollWidth > p.parentElement.clientWidth + 1)
   .map(p => p.innerText)"""
 
+# Chart titles (written above each chart, monitoring.ui.show_chart): size and the lines each takes.
+CHART_TITLES = """() => [...document.querySelectorAll('.im-chart-title')].map(t => {
+  const style = getComputedStyle(t);
+  return {text: t.textContent, size: parseFloat(style.fontSize),
+          lines: Math.round(t.getBoundingClientRect().height / parseFloat(style.lineHeight))};
+})"""
+ONE_LINE_TITLE = 70  # characters: a title this short takes one line on a laptop or projector (at 20 px)
+
 
 @pytest.fixture(scope="module")
 def server():
@@ -60,6 +69,12 @@ def test_pages_fit_the_window_and_no_tile_text_is_cut_off(server, browser, viewp
             assert error_messages(page) == [], name
             assert page.evaluate(TOO_WIDE) == [], (viewport, name)
             assert page.evaluate(CUT_TILE_TEXT) == [], (viewport, name)
+            titles = page.evaluate(CHART_TITLES)
+            assert all(t["size"] >= 20 for t in titles), (viewport, name, titles)
+            if viewport != "telefon":  # the title wraps at the chart's width, not at a phone's
+                assert all(t["lines"] == 1 for t in titles if len(t["text"]) <= ONE_LINE_TITLE), (viewport, name, titles)
+            if name != "ueberblick":
+                assert titles, (viewport, name)
             full_page_screenshot(page, folder / f"{name}.png")
     finally:
         page.context.close()

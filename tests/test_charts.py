@@ -375,6 +375,27 @@ def test_choropleth_classes_missing_focus_and_borders():
     assert len(fig.to_json()) < 10_000
 
 
+def test_the_map_on_screen_has_its_legend_beside_it_and_its_plot_area_of_fixed_height():
+    df = pd.DataFrame({"ags": ["08001", "08002", "08003"], "name": ["A & B", "C", "D"],
+                       "value": [1.0, 5.0, np.nan], "flag": ["", "", "."]})
+    fig = charts_kreisvergleich.choropleth_figure(df, boundaries_url="k.geojson", title="Anteil " * 12, unit="%",
+                                                  decimals=1, source_line=SOURCE, focus_ags="08001", classes=2)
+    layout = fig.layout
+    assert layout.height - layout.margin.t - layout.margin.b == charts_kreisvergleich.MAP_PLOT_HEIGHT
+    source = next(a for a in layout.annotations if a.name == "source")
+    assert -source.y * charts_kreisvergleich.MAP_PLOT_HEIGHT == pytest.approx(30)  # 30 px below the map, not cut
+    screen = charts_kreisvergleich.map_screen_figure(fig)
+    assert screen.layout.showlegend is False and not screen.layout.title.text and fig.layout.showlegend is True
+    assert screen.layout.height - screen.layout.margin.t - screen.layout.margin.b == charts_kreisvergleich.MAP_PLOT_HEIGHT
+    legend = charts_kreisvergleich.map_legend_html(fig)
+    entries = legend.split("<li>")[1:]
+    assert [e.rsplit("</span>", 1)[1].removesuffix("</li></ul>").removesuffix("</li>") for e in entries] == [
+        t.name for t in fig.data if t.showlegend is not False]
+    assert "keine Angabe" in entries[-2] and charts.MISSING_COLOR in entries[-2]
+    assert entries[-1].startswith('<span class="im-swatch" style="background:rgba(0,0,0,0);border:3px solid')
+    assert "A &amp; B" in legend and "A & B" not in legend  # names are escaped
+
+
 def test_choropleth_without_values_is_one_grey_class():
     df = pd.DataFrame({"ags": ["08001", "08002"], "name": ["A", "B"], "value": [np.nan, np.nan], "flag": [".", "."]})
     fig = charts_kreisvergleich.choropleth_figure(df, boundaries_url="k.geojson", title="Anteil", unit="%", decimals=1,
@@ -418,3 +439,18 @@ def test_a_long_title_and_source_line_grow_the_chart_instead_of_squeezing_the_pl
                              height=380)
     margin = fig.layout.margin
     assert fig.layout.height - margin.t - margin.b >= charts.MIN_PLOT_HEIGHT
+
+
+def test_the_screen_figure_leaves_its_title_to_the_page_and_keeps_the_plot_area():
+    fig = _time_series()
+    charts.apply_house_style(fig, title="Ausländeranteil an der Bevölkerung insgesamt & mehr, 1995–2022",
+                             source_line="Quelle: Statistisches Landesamt", unit="%")
+    screen = charts.screen_figure(fig)
+    assert fig.layout.title.text.count("<br>") >= 1  # the figure (exports) keeps its title, wrapped for a phone
+    assert not screen.layout.title.text
+    # one line of escaped text for the page (monitoring.ui.show_chart), the figure's line breaks gone
+    assert screen.layout.meta["title"] == "Ausländeranteil an der Bevölkerung insgesamt &amp; mehr, 1995–2022 (in %)"
+    assert screen.layout.margin.t < fig.layout.margin.t
+    plot_height = lambda f: f.layout.height - f.layout.margin.t - f.layout.margin.b  # noqa: E731
+    assert plot_height(screen) == plot_height(fig)
+    assert screen.layout.meta["source"] == fig.layout.meta["source"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from monitoring import goals
+from tests.helpers import chart_title
 from tests.test_pages import plotly_specs, run_page
 
 PAGE = "pages/ziele_massnahmen.py"
@@ -48,7 +49,7 @@ def test_each_goal_shows_its_computed_status_and_the_numbers_behind_it(rastatt):
 def test_goal_chart_has_baseline_target_and_path_in_german_number_format(rastatt):
     specs = plotly_specs(rastatt)
     assert len(specs) == 6  # the six goals measured by an indicator
-    einbuergerung = next(s for s in specs if "Einbürgerungsquote" in s["layout"]["title"]["text"])
+    einbuergerung = next(s for s in specs if "Einbürgerungsquote" in chart_title(s))
     names = [trace.get("name") for trace in einbuergerung["data"]]
     assert names == ["Rastatt", "Ausgangswert", "Zielpfad", "Zielwert (Beispiel)"]
     path = einbuergerung["data"][2]
@@ -93,7 +94,7 @@ def test_field_page_shows_its_goals_with_computed_status_after_the_ranking(arbei
     assert "Ausgangswert 2015: 7,9 %" in explanation and "aktueller Wert 2023: 9,3 %" in explanation
     assert any(w.value.startswith("**Beispiele:**") for w in arbeit.warning)
     specs = plotly_specs(arbeit)
-    titles = [s["layout"]["title"]["text"] for s in specs]
+    titles = [chart_title(s) for s in specs]
     ranking = next(i for i, t in enumerate(titles) if "Kreise in" in t)
     goal_charts = [s for s in specs[ranking + 1:] if [tr.get("name") for tr in s["data"]][1:2] == ["Ausgangswert"]]
     assert len(goal_charts) == 2  # after the ranking: one chart per goal with an indicator

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from monitoring.catalog import load_fields
 from tests.conftest import PROJECT_DIR
+from tests.helpers import chart_title
 
 FIELD_PAGES = [f"pages/{field['slug']}.py" for field in load_fields().values()]
 ALL_PAGES = ["pages/ueberblick.py", *FIELD_PAGES, "pages/kreisvergleich.py", "pages/daten_methodik.py"]
@@ -61,6 +62,9 @@ def test_field_page_charts_carry_district_benchmarks_separators_and_source(page,
         assert "Quelle:" in texts
     trend_names = " ".join(str(trace.get("name")) for spec in specs for trace in spec["data"])
     assert shown in trend_names
+    # each chart's title is written above it, in the charts' order (the figure on screen draws none)
+    written = [m.value for m in at.markdown if 'class="im-chart-title"' in m.value]
+    assert written == [f'<p class="im-chart-title">{chart_title(spec)}</p>' for spec in specs]
 
 
 def test_trend_chart_has_a_trace_per_region():
@@ -102,8 +106,8 @@ def test_ranking_reference_line_is_the_land_at_the_ranking_s_own_stichtag():
     one of the day the districts are ranked at (31.12.2011: 11,0 %, not the Zensus 10,8 %)."""
     at = run_page("pages/bevoelkerung.py", "", url={"kreis": "08216", "zeitraum": "1995-2011"})
     ranking = next(s for s in plotly_specs(at)
-                   if "Kreise in Baden-Württemberg" in s["layout"]["title"]["text"].replace("<br>", " "))
-    assert "31.12.2011" in ranking["layout"]["title"]["text"]
+                   if "Kreise in Baden-Württemberg" in chart_title(s))
+    assert "31.12.2011" in chart_title(ranking)
     line = next(shape for shape in ranking["layout"]["shapes"] if shape.get("name") == "reference")
     assert line["x0"] == pytest.approx(11.0)
 
@@ -195,6 +199,10 @@ def test_comparison_page_opens_on_the_map_with_the_land_s_districts():
     assert all(isinstance(t["geojson"], str) and t["geojson"].startswith("app/static/") for t in map_spec["data"])
     assert sum(len(t["locations"]) for t in map_spec["data"] if t["showlegend"] and not t["name"].startswith("▶")) == 44
     assert at.query_params["ansicht"] == "karte"
+    # the legend is written beside the map, one entry per class and the district (not drawn inside the figure)
+    assert map_spec["layout"]["showlegend"] is False
+    legend = next(m.value for m in at.markdown if 'class="im-map-legend"' in m.value)
+    assert legend.count("<li>") == sum(1 for t in map_spec["data"] if t["showlegend"]) and "▶ Rastatt" in legend
 
 
 @pytest.mark.parametrize(("view", "kind"), [("rangfolge", "bar"), ("verlauf", "scatter"), ("zusammenhang", "scatter")])
@@ -250,7 +258,7 @@ def test_comparison_page_germany_scope_from_the_url():
                                                        "jahr": "2015"})
     map_spec = next(s for s in plotly_specs(at) if s["data"][0]["type"] == "choropleth")
     assert sum(len(t["locations"]) for t in map_spec["data"] if t["showlegend"] and not t["name"].startswith("▶")) == 400
-    assert "31.12.2015" in map_spec["layout"]["title"]["text"]
+    assert "31.12.2015" in chart_title(map_spec)
 
 
 def test_similar_districts_become_benchmarks_with_one_click():

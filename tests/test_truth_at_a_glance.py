@@ -8,6 +8,7 @@ import pandas as pd
 
 from monitoring import ui, ui_fields
 from monitoring import ui_kreisvergleich as kv
+from tests.helpers import chart_title
 from tests.test_pages import plotly_specs, run_page
 
 FILTERS = ui.Filters("08216", "Rastatt", "08", "Baden-Württemberg", ("08", "DG"), 1995, 2025)
@@ -66,7 +67,7 @@ def test_land_values_carry_a_level_badge_and_the_overview_prefers_the_district_s
     sprache = run_page("pages/sprache.py", "08216")
     labels = [m.label for m in sprache.metric]
     assert labels and all(label.endswith(("· Land BW", "· Land BW · Stand 2016")) for label in labels), labels
-    titles = [spec["layout"]["title"]["text"].replace("<br>", " ") for spec in plotly_specs(sprache)]  # lines joined
+    titles = [chart_title(spec) for spec in plotly_specs(sprache)]  # lines joined
     assert any("kein Kreiswert: Landeswert Baden-Württemberg" in t for t in titles if "intensivem" in t), titles
     overview = run_page("pages/ueberblick.py", "08216")
     tile = next(m for m in overview.metric if m.label.startswith("Sprache"))
@@ -89,7 +90,7 @@ def test_level_badge_and_title():
 def test_sprache_page_shows_rastatt_s_published_figure_and_no_longer_says_there_is_none():
     at = run_page("pages/sprache.py", "08216")
     assert [s.value for s in at.subheader] == [ui_fields.OWN_SECTION]
-    own = next(spec for spec in plotly_specs(at) if "Mehrsprachige" in spec["layout"]["title"]["text"])
+    own = next(spec for spec in plotly_specs(at) if "Mehrsprachige" in chart_title(spec))
     rastatt = next(t for t in own["data"] if t.get("name") == "Rastatt")
     hover = " ".join(str(h) for h in rastatt["customdata"])
     assert "Rastatt: 48,7 %" in hover and "Rastatt: 63,2 %" in hover
@@ -159,7 +160,7 @@ def test_flagged_values_are_left_out_of_the_tile_change():
 
 def test_implausible_values_are_marked_on_the_chart_and_left_out_of_the_sparkline():
     at = run_page("pages/bevoelkerung.py", "08216")
-    share = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"].startswith("Ausländeranteil (%)"))
+    share = next(s for s in plotly_specs(at) if chart_title(s).startswith("Ausländeranteil (%)"))
     marks = [t for t in share["data"] if t.get("name") == "auffälliger Wert (Plausibilitätsprüfung)"]
     assert len(marks) == 1 and str(marks[0]["x"][0]).startswith("1995")
     assert "Sprung von 25,9 %" in marks[0]["customdata"][0]
@@ -186,7 +187,7 @@ def test_ranks_follow_the_direction_and_say_which_end_is_better(test_db):
     assert text.startswith("Rang ") and text.endswith(", 1 = niedrigster Wert = günstigster")
     assert ui.rank_text(share, "08216", "neutral").endswith("nach Höhe (1 = höchster Wert), ohne Wertung")
     at = run_page("pages/arbeit.py", "08216")
-    title = next(s for s in plotly_specs(at) if "Kreise in" in s["layout"]["title"]["text"])["layout"]["title"]["text"]
+    title = chart_title(next(s for s in plotly_specs(at) if "Kreise in" in chart_title(s)))
     assert "niedrigster Wert = günstigster" in title.replace("<br>", " ")
 
 
