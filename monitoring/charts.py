@@ -77,7 +77,7 @@ FONT_FAMILY = (
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif'
 )
 TITLE_SIZE = 20
-FONT_SIZE = 14
+FONT_SIZE = 16  # axes, legend, labels: 16 px on a projector (1920 × 1080) and on a phone alike
 SOURCE_SIZE = 12
 DEFAULT_HEIGHT = 450
 MIN_PLOT_HEIGHT = 200  # px of plot area a chart keeps, whatever its title and source line take
@@ -85,10 +85,11 @@ MIN_PLOT_HEIGHT = 200  # px of plot area a chart keeps, whatever its title and s
 # a title or source line is never cut off there; on a wide screen they simply take a line more.
 TITLE_WRAP = 34  # characters per title line
 SOURCE_WRAP = 46  # characters per source line
+CATEGORY_WRAP = 16  # characters per line of a breakdown's category label
 LEGEND_WIDTH_PX = 340  # the narrowest chart the legend's rows are counted for (a phone)
 ROW_HEIGHT = 22  # px per district in a ranking
 # A value label's width, estimated for the narrowest ranking plot (a phone: 390 px less the names' margin)
-LABEL_CHAR_PX = 8
+LABEL_CHAR_PX = 9
 NARROW_PLOT_PX = 220
 HOUSE_LEFT_MARGIN = 64  # px: value tick labels and the axis title
 
@@ -179,7 +180,8 @@ def apply_house_style(
     # 28 px a line, plus the 12 px a line the title is moved down by (see "y" below): the legend starts clear of it
     title_px = 10 + 28 * len(title_lines) + 12 * (len(title_lines) - 1)
     top = 8 + title_px + legend_px
-    below_axis = 30 + (26 if fig.layout.xaxis.title.text else 0)  # tick labels and axis title
+    # tick labels, then the axis title, each a line of FONT_SIZE with its distance
+    below_axis = round(2.1 * FONT_SIZE) + (round(1.9 * FONT_SIZE) if fig.layout.xaxis.title.text else 0)
     bottom = below_axis + 8 + 16 * len(source_lines) + 6
     # Titles and source lines wrapped for a phone can take half a chart: the figure grows instead of squeezing the
     # plot area below a readable height.
@@ -288,7 +290,7 @@ def _legend_rows(fig: go.Figure, width_px: int = LEGEND_WIDTH_PX) -> int:
         return 0
     rows, used = 1, 0
     for name in names:
-        entry = 48 + 7.5 * len(name)
+        entry = 48 + 0.54 * FONT_SIZE * len(name)  # symbol and gap, then the name's letters
         if used and used + entry > width_px:
             rows, used = rows + 1, 0
         used += entry
@@ -339,14 +341,17 @@ def breakdown_figure(
                 legendgroup=region, offsetgroup=region, orientation="h",  # "h": grouped along y like the bars
             ))
     height = 150 + len(categories) * (len(regions) * ROW_HEIGHT + 16) + 24 * _legend_rows(fig)
+    # long category names in lines: on a phone a one-line "anerkannter Berufsabschluss" left the bars 40 px
+    labels = ["<br>".join(wrap_lines(c, CATEGORY_WRAP)) for c in categories]
     fig.update_layout(
         barmode="group", scattermode="group", bargap=0.25, bargroupgap=0.05, hovermode="closest",
         yaxis={"type": "category", "categoryorder": "array", "categoryarray": categories,
-               "range": [len(categories) - 0.5, -0.5], "autorange": False},  # first on top
+               "range": [len(categories) - 0.5, -0.5], "autorange": False,  # first on top
+               "tickmode": "array", "tickvals": categories, "ticktext": labels},
         xaxis={"title": {"text": text_unit}, "tickformat": ",", "range": _value_range(data["value"]), "showline": True},
     )
     fig = apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=max(height, 320))
-    return _fixed_label_margin(fig, categories)
+    return _fixed_label_margin(fig, [line for label in labels for line in label.split("<br>")])
 
 
 def _breakdown_bars(region, rows, categories, color, pattern, unit, decimals) -> go.Bar:
@@ -358,7 +363,8 @@ def _breakdown_bars(region, rows, categories, color, pattern, unit, decimals) ->
         marker={"color": color, "line": {"color": color, "width": 1},
                 "pattern": {"shape": pattern, "fillmode": "overlay", "fgcolor": "white", "solidity": 0.35}},
         text=["" if pd.isna(v) else fmt.fmt_number(v, decimals) for v in values], textposition="outside",
-        cliponaxis=False, textfont={"size": FONT_SIZE}, customdata=hover, hovertemplate=HOVER,
+        cliponaxis=False, textfont={"size": FONT_SIZE}, constraintext="none",  # never shrunk below FONT_SIZE
+        customdata=hover, hovertemplate=HOVER,
     )
 
 

@@ -9,7 +9,6 @@ chosen districts over the years.
 """
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np
@@ -300,7 +299,7 @@ def _add_breaks(fig: go.Figure, data: pd.DataFrame) -> None:
 
 def _style_time_axes(fig: go.Figure, data: pd.DataFrame, period_type: str, unit: str, *, index: bool = False) -> None:
     periods = sorted(data["period"].dropna().unique())
-    ticks = _thin(periods, 6)  # 6 labels fit a phone-wide chart (about 340 px) without rotation or overlap
+    ticks = spaced_ticks(periods, 6)  # 6 labels fit a phone-wide chart (about 340 px) without rotation or overlap
     labels = [fmt.fmt_period(p, "Jahr" if period_type == "Stichtag" else period_type) for p in ticks]
     keep = {label: i for i, label in enumerate(labels)}  # one tick per label: the last date of that year wins
     ticks, labels = [ticks[i] for i in sorted(keep.values())], [labels[i] for i in sorted(keep.values())]
@@ -317,12 +316,19 @@ def _style_time_axes(fig: go.Figure, data: pd.DataFrame, period_type: str, unit:
     )
 
 
-def _thin(items: list, most: int) -> list:
-    """At most ``most`` items, evenly spaced, always keeping the last one (the newest period)."""
-    if len(items) <= most:
-        return list(items)
-    step = math.ceil(len(items) / most)
-    return list(items)[::-1][::step][::-1]
+def spaced_ticks(periods: list, most: int) -> list:
+    """At most ``most`` tick positions among ``periods``: the newest always, then back in time each period at least
+    a (``most`` - 1)-th of the whole span before the last one kept.  Spaced by time, not by count: where years are missing (2012–2015,
+    then 2023–2025) the labels of neighbouring years would otherwise run together on a phone ("20232025")."""
+    stamps = [pd.Timestamp(p) for p in periods]
+    if len(stamps) <= 1:
+        return list(periods)
+    least = (stamps[-1] - stamps[0]) / max(most - 1, 1)
+    kept = [len(stamps) - 1]
+    for i in range(len(stamps) - 2, -1, -1):
+        if stamps[kept[-1]] - stamps[i] >= least * 0.999:  # equal steps count as far enough
+            kept.append(i)
+    return [periods[i] for i in reversed(kept)]
 
 
 def _date_range(periods: list) -> list[str] | None:

@@ -2,7 +2,7 @@
 
 Per viewport and page: no element wider than the window, no tile text cut off (a text box whose content is wider than
 the box, scrollWidth > clientWidth), chart titles of at least 20 px that wrap at the chart's width (one line on a
-laptop for a title of up to 70 characters), a Land value's tile names its level; screenshots go to
+laptop for a title of up to 70 characters), axis labels of at least 16 px, a Land value's tile names its level; screenshots go to
 test-artifacts/viewports/<viewport>/<page>.png.  On paper: the browser's print PDF, rendered with pdftoppm, has no
 sidebar (the first page's left edge is not the sidebar's grey), is not blank, and every page has the paper's width.
 """
@@ -46,6 +46,9 @@ CHART_TITLES = """() => [...document.querySelectorAll('.im-chart-title')].map(t 
   return {text: t.textContent, size: parseFloat(style.fontSize),
           lines: Math.round(t.getBoundingClientRect().height / parseFloat(style.lineHeight))};
 })"""
+# The smallest axis label of the page's charts (px), and how many there are.
+AXIS_TEXT = """() => { const sizes = [...document.querySelectorAll('.js-plotly-plot .xtick text, .js-plotly-plot .ytick text')]
+  .map(t => parseFloat(getComputedStyle(t).fontSize)); return {n: sizes.length, least: Math.min(...sizes)}; }"""
 ONE_LINE_TITLE = 70  # characters: a title this short takes one line on a laptop or projector (at 20 px)
 
 
@@ -75,6 +78,8 @@ def test_pages_fit_the_window_and_no_tile_text_is_cut_off(server, browser, viewp
                 assert all(t["lines"] == 1 for t in titles if len(t["text"]) <= ONE_LINE_TITLE), (viewport, name, titles)
             if name != "ueberblick":
                 assert titles, (viewport, name)
+                axis = page.evaluate(AXIS_TEXT)
+                assert axis["n"] and axis["least"] >= 16, (viewport, name, axis)  # readable on a projector
             full_page_screenshot(page, folder / f"{name}.png")
     finally:
         page.context.close()

@@ -324,9 +324,13 @@ def test_bar_charts_reserve_room_for_their_labels_without_automargin():
         pd.DataFrame({"name": ["Rastatt"] * 2, "category": ["anerkannter Berufsabschluss", "ohne"],
                       "value": [45.3, 26.5], "flag": ["", ""]}),
         title="Qualifikation", unit="%", decimals=1, source_line=SOURCE, focus_name="Rastatt")
-    for fig, longest in ((ranking, "▶ Sächsische Schweiz-Osterzgebirge"), (breakdown, "anerkannter Berufsabschluss")):
+    # a breakdown's category label is written in lines of at most CATEGORY_WRAP letters: its longest line counts
+    assert list(breakdown.layout.yaxis.ticktext) == ["anerkannter<br>Berufsabschluss", "ohne"]
+    for fig, longest in ((ranking, "▶ Sächsische Schweiz-Osterzgebirge"), (breakdown, "Berufsabschluss")):
         assert fig.layout.yaxis.automargin is False and fig.layout.xaxis.automargin is False
-        assert fig.layout.margin.l >= 8.5 * len(longest)  # 14 px system font: about 7.5 px per letter
+        # system font at FONT_SIZE: about 0.54 × FONT_SIZE px per letter
+        assert fig.layout.margin.l >= 0.54 * charts.FONT_SIZE * len(longest)
+    assert breakdown.layout.margin.l < 0.6 * charts.FONT_SIZE * len("anerkannter Berufsabschluss")
     assert _ranking(_districts(5)).layout.margin.l < ranking.layout.margin.l
     source = next(a for a in ranking.layout.annotations if a.name == "source")
     assert source.xshift == charts.HOUSE_LEFT_MARGIN - ranking.layout.margin.l  # starts under the labels, not cut
@@ -383,7 +387,8 @@ def test_the_map_on_screen_has_its_legend_beside_it_and_its_plot_area_of_fixed_h
     layout = fig.layout
     assert layout.height - layout.margin.t - layout.margin.b == charts_kreisvergleich.MAP_PLOT_HEIGHT
     source = next(a for a in layout.annotations if a.name == "source")
-    assert -source.y * charts_kreisvergleich.MAP_PLOT_HEIGHT == pytest.approx(30)  # 30 px below the map, not cut
+    below = -source.y * charts_kreisvergleich.MAP_PLOT_HEIGHT  # px under the map
+    assert 30 <= below and below + 16 * (source.text.count("<br>") + 1) <= layout.margin.b  # not cut off
     screen = charts_kreisvergleich.map_screen_figure(fig)
     assert screen.layout.showlegend is False and not screen.layout.title.text and fig.layout.showlegend is True
     assert screen.layout.height - screen.layout.margin.t - screen.layout.margin.b == charts_kreisvergleich.MAP_PLOT_HEIGHT
@@ -454,3 +459,15 @@ def test_the_screen_figure_leaves_its_title_to_the_page_and_keeps_the_plot_area(
     plot_height = lambda f: f.layout.height - f.layout.margin.t - f.layout.margin.b  # noqa: E731
     assert plot_height(screen) == plot_height(fig)
     assert screen.layout.meta["source"] == fig.layout.meta["source"]
+
+
+def test_year_ticks_are_spaced_by_time_so_labels_around_a_gap_do_not_run_together():
+    years = [f"{y}-12-31" for y in (2012, 2013, 2014, 2015, 2023, 2024, 2025)]
+    ticks = charts_series.spaced_ticks(years, 6)
+    assert ticks[-1] == "2025-12-31"  # the newest period is always labelled
+    gaps = [int(b[:4]) - int(a[:4]) for a, b in zip(ticks, ticks[1:])]
+    assert min(gaps) >= (2025 - 2012) / 5  # never two neighbouring years (the phone showed "20232025")
+    every_year = [f"{y}-12-31" for y in range(1995, 2026)]
+    assert charts_series.spaced_ticks(every_year, 6) == [f"{y}-12-31" for y in (1995, 2001, 2007, 2013, 2019, 2025)]
+    assert charts_series.spaced_ticks(every_year[:4], 6) == every_year[:4]  # few periods: all of them
+    assert len(charts_series.spaced_ticks(every_year, 6)) <= 6
