@@ -561,8 +561,12 @@ def coverage_matrix(ags: str) -> None:
     matrix = cells.pivot(index="indicator", columns="year", values="cell")
     matrix.columns = [str(c) for c in matrix.columns]
     matrix.index = coverage_rows(matrix.index, catalog(), list(fields()))
-    st.dataframe(matrix.sort_index(level="Reihenfolge").droplevel("Reihenfolge").astype("string").fillna(""),
-                 width="stretch")
+    table = matrix.sort_index(level="Reihenfolge").droplevel("Reihenfolge").astype("string").fillna("").reset_index()
+    # field and name pinned at the left, the name wide enough to read: the years scroll beside them
+    st.dataframe(table, width="stretch", hide_index=True, column_config={
+        "Handlungsfeld": st.column_config.TextColumn(width=120, pinned=True),
+        "Kennzahl": st.column_config.TextColumn(width=420, pinned=True),
+        **{year: st.column_config.TextColumn(width=48) for year in matrix.columns}})
 
 
 def coverage_rows(indicator_ids, catalogue: pd.DataFrame, field_order: list[str]) -> pd.MultiIndex:

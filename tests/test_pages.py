@@ -281,7 +281,7 @@ def test_data_update_page_is_in_the_navigation_for_editors_only(monkeypatch):
 def test_coverage_matrix_marks_values_and_gaps_with_their_symbol():
     at = run_page("pages/daten_methodik.py", "08117")
     matrix = next(df.value for df in at.dataframe if "2025" in df.value.columns)
-    employees = matrix.xs("Ausländische SV-Beschäftigte am Arbeitsort", level="Kennzahl").iloc[0]
+    employees = matrix.set_index("Kennzahl").loc["Ausländische SV-Beschäftigte am Arbeitsort"]
     assert employees["2024"] == "●" and employees["2025"] == "-"  # 2025: "-" in the official table, not 0
 
 
@@ -336,11 +336,16 @@ def test_coverage_matrix_reads_in_the_order_of_the_fields_with_full_names():
     from monitoring import ui
 
     at = run_page("pages/daten_methodik.py", "08216")
-    matrix = next(df.value for df in at.dataframe if df.value.index.names == ["Handlungsfeld", "Kennzahl"])
+    element = next(df for df in at.dataframe if list(df.value.columns[:2]) == ["Handlungsfeld", "Kennzahl"])
+    matrix = element.value
     field_order = list(ui.fields())
-    shown = [field_order.index(f) for f in matrix.index.get_level_values("Handlungsfeld") if f in field_order]
+    shown = [field_order.index(f) for f in matrix["Handlungsfeld"] if f in field_order]
     assert shown == sorted(shown) and len(set(shown)) >= 5
-    assert "Arbeitslosenquote der Ausländerinnen und Ausländer" in set(matrix.index.get_level_values("Kennzahl"))
+    assert "Arbeitslosenquote der Ausländerinnen und Ausländer" in set(matrix["Kennzahl"])
+    # field and name stay at the left while the years scroll; the name is wide enough to read
+    columns = json.loads(element.proto.columns)
+    assert columns["Kennzahl"]["pinned"] is True and columns["Kennzahl"]["width"] >= 400
+    assert columns["Handlungsfeld"]["pinned"] is True
 
 
 def test_coverage_rows_put_unknown_indicators_last_under_their_id():
