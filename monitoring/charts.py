@@ -1,8 +1,12 @@
 """Figure builders: pure functions that take a DataFrame and return a Plotly figure in the house style.
 
-No SQL, no Streamlit: a page runs a query, hands the frame to a builder and shows the figure with
-``st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG)`` (``theme=None`` keeps this style; the config hides the
-Plotly logo, which is a config option, not a layout one).
+Why one module of this size: the house style and the builders that share its constants (time series are
+charts_series.py, the Kreisvergleich's map and scatter charts_kreisvergleich.py).
+
+No SQL, no Streamlit: a page runs a query, hands the frame to a builder and shows ``screen_figure(fig)`` through
+monitoring.ui.show_chart: the title as text above the chart, then ``st.plotly_chart(..., theme=None,
+config=PLOTLY_CONFIG)`` (``theme=None`` keeps this style; the config hides the Plotly logo and speaks German).  The
+built figure keeps its title: exports, slides and the report use it.
 
 House style (``apply_house_style``), chosen for a Kreistag projector, an officer's desktop and a phone:
 
@@ -11,7 +15,7 @@ House style (``apply_house_style``), chosen for a Kreistag projector, an officer
   Plotly's d3 formatting.  Dates are written by us too: tick labels are explicit, the unified hover title uses only
   numeric d3 date directives ("%d.%m.%Y"), which no locale changes.
 - System font stack (no web fonts: works offline), white background, title 20 px naming the unit, axes and legend
-  14 px, the source line 12 px grey (#595959, 7:1 contrast) left-aligned under the plot area as an annotation in
+  16 px, the source line 12 px grey (#595959, 7:1 contrast) left-aligned under the plot area as an annotation in
   paper coordinates (y < 0) and in ``fig.layout.meta["source"]`` for exports and tests.  Margins are computed from
   the number of title, legend and source lines and the figure height, so nothing is cut; long titles and source
   lines are wrapped.
