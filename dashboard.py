@@ -7,7 +7,7 @@ import time
 
 import streamlit as st
 
-from monitoring import auth, ui, ui_fields, ui_slides
+from monitoring import auth, idle_gc, ui, ui_fields, ui_slides
 from monitoring.settings import settings
 
 STARTED = time.perf_counter()
@@ -61,6 +61,7 @@ st.session_state["filters"] = ui.sidebar_filters()
 navigation.run()
 if not PRESENTING:
     ui.footer()
+idle_gc.collect_when_idle()  # instead of Streamlit's collection after every run (see monitoring/idle_gc.py)
 
 if os.environ.get("INTEGRATIONSMONITOR_TIMING"):  # for bench/bench_pages.py: the script's own run time
     print(f"SCRIPT_MS {navigation.url_path or 'ueberblick'} {(time.perf_counter() - STARTED) * 1000:.1f}", flush=True)
