@@ -29,6 +29,9 @@ from .charts import (
 # --- choropleth -------------------------------------------------------------------------------------------------
 
 
+MAP_PLOT_HEIGHT = 480  # px: Baden-Württemberg or Germany fills a laptop's screen with title and source
+
+
 def choropleth_figure(
     df: pd.DataFrame, *, boundaries_url: str, title: str, unit: str, decimals: int, source_line: str,
     focus_ags: str | None, classes: int = 5, method: str = "quantile", outlines_url: str | None = None,
@@ -101,8 +104,6 @@ def map_legend_html(fig: go.Figure) -> str:
                     f"{trace.name}</li>")
     return f'<ul class="im-map-legend">{"".join(rows)}</ul>'
 
-
-MAP_PLOT_HEIGHT = 480  # px: Baden-Württemberg or Germany fills a laptop's screen with title and source
 
 # No base map (plotly.js still loads static/world_110m.json, an empty topojson, see PLOTLY_CONFIG["topojsonURL"]);
 # the view fits the districts drawn; Mercator keeps Germany's familiar shape.

@@ -318,8 +318,8 @@ def _style_time_axes(fig: go.Figure, data: pd.DataFrame, period_type: str, unit:
 
 def spaced_ticks(periods: list, most: int) -> list:
     """At most ``most`` tick positions among ``periods``: the newest always, then back in time each period at least
-    a (``most`` - 1)-th of the whole span before the last one kept.  Spaced by time, not by count: where years are missing (2012–2015,
-    then 2023–2025) the labels of neighbouring years would otherwise run together on a phone ("20232025")."""
+    a (``most`` - 1)-th of the whole span before the last one kept.  Spaced by time, not by count: where years are
+    missing (2012–2015, then 2023–2025), labels of neighbouring years would run together on a phone ("20232025")."""
     stamps = [pd.Timestamp(p) for p in periods]
     if len(stamps) <= 1:
         return list(periods)
