@@ -96,6 +96,9 @@ ROW_HEIGHT = 22  # px per district in a ranking
 LABEL_CHAR_PX = 9
 NARROW_PLOT_PX = 220
 HOUSE_LEFT_MARGIN = 64  # px: value tick labels and the axis title
+# The source line starts this far from the chart's left edge, not at the plot area (which an axis title at 16 px
+# pushes right): its SOURCE_WRAP letters then fit a phone's chart.
+SOURCE_LEFT_PX = 16
 
 # German modebar and messages, offline: Streamlit's plotly.js bundle registers only "en"/"en-US", but plotly.js looks
 # a text up in config.locales before its registry, so the dictionary travels in the config (no script to load).  Keys
@@ -224,7 +227,7 @@ def apply_house_style(
     fig.update_yaxes(**axis)
     fig.layout.annotations = [a for a in fig.layout.annotations if a.name != "source"]
     fig.add_annotation(
-        name="source", text="<br>".join(source_lines), showarrow=False,
+        name="source", text="<br>".join(source_lines), showarrow=False, xshift=SOURCE_LEFT_PX - HOUSE_LEFT_MARGIN,
         xref="paper", yref="paper", x=0, y=-below_axis / plot_height, xanchor="left", yanchor="top", align="left",
         font={"family": FONT_FAMILY, "size": SOURCE_SIZE, "color": MUTED_COLOR},
     )
@@ -261,7 +264,7 @@ def _fixed_label_margin(fig: go.Figure, labels: list[str]) -> go.Figure:
     fig.update_xaxes(automargin=False)
     fig.update_yaxes(automargin=False)
     # the source line starts where it starts on every other chart, not under the plot area only (it would be cut)
-    fig.update_annotations(selector={"name": "source"}, xshift=HOUSE_LEFT_MARGIN - left)
+    fig.update_annotations(selector={"name": "source"}, xshift=SOURCE_LEFT_PX - left)
     return fig
 
 

@@ -15,6 +15,7 @@ from .charts import (
     HOVER,
     MISSING_COLOR,
     OTHER_BAR_COLOR,
+    SOURCE_LEFT_PX,
     TEXT_COLOR,
     TITLE_WRAP,
     apply_house_style,
@@ -87,6 +88,7 @@ def map_screen_figure(fig: go.Figure) -> go.Figure:
     and Plotly cannot move it under the map on a phone only.  Exports keep the figure with both."""
     screen = screen_figure(fig)
     screen.update_layout(showlegend=False, margin={"l": 8, "r": 8})
+    screen.update_annotations(selector={"name": "source"}, xshift=SOURCE_LEFT_PX - 8)  # from the edge, as elsewhere
     return screen
 
 

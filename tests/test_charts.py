@@ -333,7 +333,7 @@ def test_bar_charts_reserve_room_for_their_labels_without_automargin():
     assert breakdown.layout.margin.l < 0.6 * charts.FONT_SIZE * len("anerkannter Berufsabschluss")
     assert _ranking(_districts(5)).layout.margin.l < ranking.layout.margin.l
     source = next(a for a in ranking.layout.annotations if a.name == "source")
-    assert source.xshift == charts.HOUSE_LEFT_MARGIN - ranking.layout.margin.l  # starts under the labels, not cut
+    assert source.xshift == charts.SOURCE_LEFT_PX - ranking.layout.margin.l  # starts under the labels, not cut
 
 
 def test_ranking_height_grows_with_rows():
@@ -390,6 +390,8 @@ def test_the_map_on_screen_has_its_legend_beside_it_and_its_plot_area_of_fixed_h
     below = -source.y * charts_kreisvergleich.MAP_PLOT_HEIGHT  # px under the map
     assert 30 <= below and below + 16 * (source.text.count("<br>") + 1) <= layout.margin.b  # not cut off
     screen = charts_kreisvergleich.map_screen_figure(fig)
+    screen_source = next(a for a in screen.layout.annotations if a.name == "source")
+    assert screen.layout.margin.l + screen_source.xshift == charts.SOURCE_LEFT_PX  # from the edge, never cut
     assert screen.layout.showlegend is False and not screen.layout.title.text and fig.layout.showlegend is True
     assert screen.layout.height - screen.layout.margin.t - screen.layout.margin.b == charts_kreisvergleich.MAP_PLOT_HEIGHT
     legend = charts_kreisvergleich.map_legend_html(fig)
@@ -436,6 +438,14 @@ def test_flagged_values_get_a_mark_with_the_message_in_its_hover():
     assert marks[0].y[0] == pytest.approx(11.5) and "Sprung von 11,5 %" in marks[0].customdata[0]
     assert "&lt;b&gt;" in marks[0].customdata[0]  # the message is plain text
     assert not [t for t in _time_series().data if t.name == charts_series.FLAG_MARK_NAME]
+
+
+def test_the_source_line_starts_near_the_chart_s_left_edge_so_it_fits_a_phone():
+    fig = _time_series()
+    source = next(a for a in fig.layout.annotations if a.name == "source")
+    # the plot area starts at least HOUSE_LEFT_MARGIN in (automargin only widens it): the line starts at
+    # SOURCE_LEFT_PX or right of it, never cut at the left, and leaves the plot area's indent to its letters
+    assert fig.layout.margin.l + source.xshift == charts.SOURCE_LEFT_PX and source.xshift < 0
 
 
 def test_a_long_title_and_source_line_grow_the_chart_instead_of_squeezing_the_plot():
