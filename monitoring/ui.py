@@ -143,6 +143,8 @@ PAGE_STYLE = """<style>
   [data-testid="stMain"], [data-testid="stMainBlockContainer"] { margin: 0 !important; padding: 0 1rem !important;
     max-width: 100% !important; width: 100% !important; }
   .stPlotlyChart, [data-testid="stMetric"], [data-testid="stVerticalBlockBorderWrapper"] { break-inside: avoid; }
+  /* a chart's title (written above it) stays on the chart's page */
+  [data-testid="stElementContainer"]:has(.im-chart-title) { break-after: avoid; page-break-after: avoid; }
 }
 </style>"""
 

@@ -106,6 +106,10 @@ def test_printing_gives_full_width_pages_without_the_sidebar(server, browser, tm
         page.wait_for_timeout(500)
         page.emulate_media(media="print")
         assert page.locator('[data-testid="stSidebar"]').first.is_hidden()
+        # a chart's title (written above it) is never left at the foot of a page without its chart
+        breaks = page.evaluate("""() => [...document.querySelectorAll('.im-chart-title')].map(t =>
+            getComputedStyle(t.closest('[data-testid="stElementContainer"]')).breakAfter)""")
+        assert breaks and set(breaks) == {"avoid"}, breaks
         pdf = tmp_path / "arbeit.pdf"
         page.pdf(path=str(pdf), format="A4", print_background=True)
     finally:
