@@ -14,6 +14,7 @@ changed file or environment counts without a restart (and tests can set them).
 """
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -69,9 +70,28 @@ class Settings:
 
 
 def settings(path: Path | None = None, environ=None) -> Settings:
-    """The settings in force: the file's values, then the environment's."""
+    """The settings in force: the file's values, then the environment's.  Pages ask for them about ten times a
+    run; the files are read again only when one of them (settings, both secrets files) or an
+    INTEGRATIONSMONITOR_* variable has changed."""
     path = path or SETTINGS_FILE
     environ = os.environ if environ is None else environ
+    own = tuple(sorted((k, v) for k, v in environ.items() if k.startswith("INTEGRATIONSMONITOR_")))
+    return _settings(path, own, tuple(_file_signature(f) for f in (path, HOME_SECRETS_FILE, SECRETS_FILE)))
+
+
+def _file_signature(path: Path) -> tuple:
+    """Path, modification time, size and inode (an edit, or a file renamed into place), or only the path."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path),)
+    return str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+
+@functools.lru_cache(maxsize=32)
+def _settings(path: Path, own_environ: tuple, signatures: tuple) -> Settings:
+    """settings() for one state of the files and variables (a refused file raises and is not kept)."""
+    environ = dict(own_environ)
     values = _read_toml(path)
     dashboard, updates = values.get("dashboard", {}), values.get("updates", {})
     kreis = environ.get("INTEGRATIONSMONITOR_KREIS") or dashboard.get("default_kreis", DEFAULT_KREIS)

@@ -128,6 +128,19 @@ def test_settings_read_idle_time_editors_and_the_configured_sign_in(private_secr
         settings_module.settings()
 
 
+def test_settings_are_read_again_only_when_a_file_or_variable_changed(private_secrets, tmp_path, monkeypatch):
+    reads = []
+    read = settings_module._read_toml
+    monkeypatch.setattr(settings_module, "_read_toml", lambda path: reads.append(path) or read(path))
+    first = settings_module.settings()
+    assert settings_module.settings() is first and len(reads) == 3  # settings and both secrets files, once
+    (tmp_path / "integrationsmonitor.toml").write_text('[dashboard]\ndefault_kreis = "08117"\n', encoding="utf-8")
+    assert settings_module.settings().default_kreis == "08117"
+    monkeypatch.setenv("INTEGRATIONSMONITOR_KREIS", "08226")
+    assert settings_module.settings().default_kreis == "08226"
+    assert len(reads) == 9
+
+
 # ── where editing without sign-in is allowed ────────────────────────────────────────────────────
 
 
