@@ -111,42 +111,8 @@ def flagged_frame(regions, indicator_id: str, category: str = "") -> pd.DataFram
 
 # ── layout rules Streamlit has no option for ────────────────────────────────────────────────────
 
-# Streamlit cuts a metric's label, value and comparison line off with "…" when the tile is narrow (four tiles on a
-# 1366 px laptop, a phone): let them wrap instead, so a level badge or "Jahre dazwischen fehlen" is never hidden.
-# Streamlit 1.67 lets no text inside a file uploader be set: its button says "Upload" and its line "50MB per file •
-# CSV, ZIP, XLSX".  Both are replaced by German text drawn by CSS (the page's own text above the uploader names the
-# file types and the size limit in German).
-# On paper: no sidebar, header or toolbar, the main area at full width, and no chart or tile split across pages.
-PAGE_STYLE = """<style>
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
-  content: "Dateien wählen"; font-size: 1rem; }
-[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
-[data-testid="stFileUploaderDropzoneInstructions"] span::after {
-  content: "oder hierher ziehen"; font-size: 0.875rem; }
-[data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p {
-  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
-  overflow-wrap: anywhere;
-}
-[data-testid="stMetricDeltaDescription"] { white-space: normal !important; min-width: 0; }
-/* the map's legend beside the map (monitoring.charts_kreisvergleich.map_legend_html) */
-.im-map-legend { list-style: none; padding: 0; margin: 2.5rem 0 0; font-size: 0.95rem; }
-.im-map-legend li { display: flex; align-items: center; gap: 0.5rem; margin: 0 0 0.4rem; }
-.im-swatch { display: inline-block; flex: none; width: 1.1rem; height: 1.1rem; box-sizing: border-box; }
-/* a chart's title (monitoring.ui.show_chart): the house style's 20 px title, with the chart right below it */
-[data-testid="stMarkdownContainer"] .im-chart-title {
-  font-size: 1.25rem; font-weight: 400; line-height: 1.3; margin: 0.75rem 0 0; color: #1A1A1A; }
-[data-testid="stMetric"] > div > div:last-child { flex-wrap: wrap; }
-@media print {
-  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
-  [data-testid="stSidebarCollapsedControl"], [data-testid="stDecoration"] { display: none !important; }
-  [data-testid="stMain"], [data-testid="stMainBlockContainer"] { margin: 0 !important; padding: 0 1rem !important;
-    max-width: 100% !important; width: 100% !important; }
-  .stPlotlyChart, [data-testid="stMetric"], [data-testid="stVerticalBlockBorderWrapper"] { break-inside: avoid; }
-  /* a chart's title (written above it) stays on the chart's page */
-  [data-testid="stElementContainer"]:has(.im-chart-title) { break-after: avoid; page-break-after: avoid; }
-}
-</style>"""
+# Rules Streamlit has no option for (wrapping tiles, German uploader texts, chart titles, paper): see the file.
+PAGE_STYLE = "<style>" + (Path(__file__).with_name("page_style.css")).read_text(encoding="utf-8") + "</style>"
 
 
 def page_style() -> None:

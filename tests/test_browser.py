@@ -352,7 +352,7 @@ def test_unknown_district_in_url_falls_back_with_visible_note(server, page):
 
 def test_file_uploader_speaks_german(server, page):
     """Streamlit's uploader has English texts no option sets ("Upload", "50MB per file"): the page style draws
-    German ones in their place (monitoring/ui.py PAGE_STYLE) and shrinks the English ones to nothing."""
+    German ones in their place (monitoring/page_style.css) and shrinks the English ones to nothing."""
     open_page(page, server.url + "daten-aktualisieren")
     zone = page.locator('[data-testid="stFileUploaderDropzone"]').first
     zone.wait_for()

@@ -4,7 +4,8 @@ Per viewport and page: no element wider than the window, no tile text cut off (a
 the box, scrollWidth > clientWidth), chart titles of at least 20 px that wrap at the chart's width (one line on a
 laptop for a title of up to 70 characters), axis labels of at least 16 px, a Land value's tile names its level; screenshots go to
 test-artifacts/viewports/<viewport>/<page>.png.  On paper: the browser's print PDF, rendered with pdftoppm, has no
-sidebar (the first page's left edge is not the sidebar's grey), is not blank, and every page has the paper's width.
+sidebar (the first page's left edge is not the sidebar's grey), is not blank, and every page has the paper's width;
+charts drawn in a wide window fit the paper's column whole, with no empty band below them.
 """
 from __future__ import annotations
 
@@ -126,3 +127,35 @@ def test_printing_gives_full_width_pages_without_the_sidebar(server, browser, tm
     left = first.crop((0, first.height // 4, first.width // 5, first.height // 2))
     assert left.getextrema()[0] < 200, "the left fifth of the first page is blank: a sidebar's place, or nothing"
     assert first.getextrema()[0] < 100  # there is text on the page
+
+
+# Per chart in the print layout: its drawn width (the SVG's width attribute times its zoom), the box it has, and the
+# heights of the chart and of its element container.
+PRINTED_CHARTS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].map(c => {
+  const svg = c.querySelector('.main-svg');
+  const width = Number(svg.getAttribute('width'));
+  return {width, drawn: width * Number(getComputedStyle(svg).zoom), box: c.clientWidth,
+          chart: svg.getBoundingClientRect().height,
+          container: c.closest('[data-testid="stElementContainer"]').getBoundingClientRect().height};
+})"""
+PAPER_COLUMN = 718  # px: A4's 794 px less the browser's default margins
+
+
+def test_charts_drawn_in_a_wide_window_fit_the_paper(server, browser):
+    """Plotly draws a chart at the window's width and nothing redraws it for paper.  The print layout is taken at the
+    paper's width with scripts switched off, as the browser's print does (no resize handler runs)."""
+    page = new_page(browser, {"width": 1366, "height": 768})
+    try:
+        open_page(page, f"{server.url}arbeit?kreis=08216")
+        page.emulate_media(media="print")
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
+        cdp.send("Emulation.setDeviceMetricsOverride",
+                 {"width": PAPER_COLUMN, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+        charts = page.evaluate(PRINTED_CHARTS)
+    finally:
+        page.context.close()
+    assert len(charts) == 7
+    assert all(chart["width"] > PAPER_COLUMN for chart in charts), charts  # drawn for the window, not for paper
+    assert all(chart["drawn"] <= chart["box"] + 1 for chart in charts), charts  # none cut at the right edge
+    assert all(chart["container"] <= chart["chart"] + 2 for chart in charts), charts  # no empty band below
