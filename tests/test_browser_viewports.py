@@ -141,17 +141,21 @@ PRINTED_CHARTS = """() => [...document.querySelectorAll('[data-testid="stPlotlyC
 PAPER_COLUMN = 718  # px: A4's 794 px less the browser's default margins
 
 
+def _print_layout(page) -> None:
+    """The page as the browser lays it out for paper: print media at the paper's width, with scripts switched off as
+    in the browser's print (no resize handler runs, so Plotly does not redraw)."""
+    page.emulate_media(media="print")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
+    cdp.send("Emulation.setDeviceMetricsOverride",
+             {"width": PAPER_COLUMN, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+
+
 def test_charts_drawn_in_a_wide_window_fit_the_paper(server, browser):
-    """Plotly draws a chart at the window's width and nothing redraws it for paper.  The print layout is taken at the
-    paper's width with scripts switched off, as the browser's print does (no resize handler runs)."""
     page = new_page(browser, {"width": 1366, "height": 768})
     try:
         open_page(page, f"{server.url}arbeit?kreis=08216")
-        page.emulate_media(media="print")
-        cdp = page.context.new_cdp_session(page)
-        cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
-        cdp.send("Emulation.setDeviceMetricsOverride",
-                 {"width": PAPER_COLUMN, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+        _print_layout(page)
         charts = page.evaluate(PRINTED_CHARTS)
     finally:
         page.context.close()
@@ -159,3 +163,16 @@ def test_charts_drawn_in_a_wide_window_fit_the_paper(server, browser):
     assert all(chart["width"] > PAPER_COLUMN for chart in charts), charts  # drawn for the window, not for paper
     assert all(chart["drawn"] <= chart["box"] + 1 for chart in charts), charts  # none cut at the right edge
     assert all(chart["container"] <= chart["chart"] + 2 for chart in charts), charts  # no empty band below
+
+
+def test_the_printed_map_keeps_its_legend_beside_it(server, browser):
+    page = new_page(browser, {"width": 1366, "height": 768})
+    try:
+        open_page(page, f"{server.url}kreisvergleich?kreis=08216", charts=1)
+        _print_layout(page)
+        chart = page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()
+        legend = page.locator(".im-map-legend").bounding_box()
+    finally:
+        page.context.close()
+    assert legend["x"] >= chart["x"] + chart["width"], (chart, legend)
+    assert legend["y"] < chart["y"] + chart["height"] / 2, (chart, legend)
