@@ -295,8 +295,9 @@ class ChartView:
 def show_chart(screen_figure, *, key: str, **options) -> None:
     """A chart made by charts.screen_figure: its title as text above it (it wraps at the column's width and reads
     as the chart's heading), then the figure.  options go to st.plotly_chart (on_select …)."""
-    # the title is escaped text (charts.plain_text), safe inside the paragraph
-    st.markdown(f'<p class="im-chart-title">{screen_figure.layout.meta["title"]}</p>', unsafe_allow_html=True)
+    # The title is escaped text (charts.plain_text), safe inside the paragraph.  st.html, not st.markdown: the
+    # browser draws it without the markdown parser and its size observer (a page has up to ten titles).
+    st.html(f'<p class="im-chart-title">{screen_figure.layout.meta["title"]}</p>')
     st.plotly_chart(screen_figure, config=charts.PLOTLY_CONFIG, theme=None, key=key, **options)
 
 

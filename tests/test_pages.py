@@ -63,7 +63,7 @@ def test_field_page_charts_carry_district_benchmarks_separators_and_source(page,
     trend_names = " ".join(str(trace.get("name")) for spec in specs for trace in spec["data"])
     assert shown in trend_names
     # each chart's title is written above it, in the charts' order (the figure on screen draws none)
-    written = [m.value for m in at.markdown if 'class="im-chart-title"' in m.value]
+    written = [h.value for h in at.html if 'class="im-chart-title"' in h.value]
     assert written == [f'<p class="im-chart-title">{chart_title(spec)}</p>' for spec in specs]
 
 
