@@ -119,7 +119,8 @@ def test_printing_gives_full_width_pages_without_the_sidebar(server, browser, tm
     pages = sorted(tmp_path.glob("seite*.png"))
     assert pages
     (ARTIFACTS / "druck").mkdir(parents=True, exist_ok=True)
-    shutil.copy(pages[0], ARTIFACTS / "druck" / "arbeit-seite1.png")
+    for number, path in enumerate(pages, start=1):
+        shutil.copy(path, ARTIFACTS / "druck" / f"arbeit-seite{number}.png")
     for path in pages:
         image = Image.open(path).convert("L")
         assert abs(image.width / image.height - 210 / 297) < 0.02  # A4 portrait
