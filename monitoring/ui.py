@@ -112,7 +112,7 @@ def flagged_frame(regions, indicator_id: str, category: str = "") -> pd.DataFram
 # ── layout rules Streamlit has no option for ────────────────────────────────────────────────────
 
 # Rules Streamlit has no option for (wrapping tiles, German uploader texts, chart titles, paper): see the file.
-PAGE_STYLE = "<style>" + (Path(__file__).with_name("page_style.css")).read_text(encoding="utf-8") + "</style>"
+PAGE_STYLE = "<style>" + Path(__file__).with_name("page_style.css").read_text(encoding="utf-8") + "</style>"
 
 
 def page_style() -> None:
