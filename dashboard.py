@@ -55,6 +55,7 @@ navigation = st.navigation(
         "Daten": DATA_PAGES,
     }
 )
+ui.menu_button_text(DATA_PAGES[-1].url_path)  # the menu's last page: "Daten" is its last section
 # The filters after st.navigation: the menu reaches the browser before the first query (on a fresh server that
 # waits for the database build), so the browser never shows Streamlit's automatic list of the files in pages/.
 st.session_state["filters"] = ui.sidebar_filters()

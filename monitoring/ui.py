@@ -119,6 +119,13 @@ def page_style() -> None:
     st.html(PAGE_STYLE)
 
 
+def menu_button_text(last_url_path: str) -> None:
+    """The sidebar menu's fold button says "Weniger Seiten zeigen" while the menu shows its last page, i.e. unfolded
+    (page_style.css draws "Alle Seiten zeigen" in place of Streamlit's English text)."""
+    st.html(f"<style>[data-testid='stSidebarNav']:has(a[href$='/{last_url_path}']) "
+            "[data-testid='stSidebarNavViewButton']::after { content: 'Weniger Seiten zeigen'; }</style>")
+
+
 # ── shared filters ───────────────────────────────────────────────────────────────────────────────
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import re
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from monitoring.browser_harness import (
     CHART_TITLE_JS,
@@ -365,3 +366,17 @@ def test_file_uploader_speaks_german(server, page):
     }""")
     assert drawn["button"]["after"] == '"Dateien wählen"' and drawn["button"]["size"] == 0
     assert drawn["line"]["after"] == '"oder hierher ziehen"' and drawn["line"]["size"] == 0
+
+
+def test_sidebar_menu_button_speaks_german(server, page):
+    """Streamlit folds a menu of more than ten pages behind "View 5 more" / "View less", texts no option sets: the
+    page style draws German ones, and which one follows whether the menu shows its last page."""
+    open_page(page, server.url + "arbeit")
+    button = page.locator('[data-testid="stSidebarNavViewButton"]')
+    drawn = """b => ({after: getComputedStyle(b, '::after').content, size: parseFloat(getComputedStyle(b).fontSize)})"""
+    assert button.evaluate(drawn) == {"after": '"Alle Seiten zeigen"', "size": 0}
+    links = page.locator('[data-testid="stSidebarNavLink"]')
+    folded = links.count()
+    button.click()
+    expect(links).not_to_have_count(folded)
+    assert button.evaluate(drawn) == {"after": '"Weniger Seiten zeigen"', "size": 0}
