@@ -193,7 +193,7 @@ def sidebar_filters() -> Filters:
             "Vergleich", [LAND, GERMANY, *options], key="vergleich",
             format_func=lambda a: {LAND: f"Land ({land_name})", GERMANY: "Deutschland"}.get(a) or names[a],
             max_selections=MAX_BENCHMARK_DISTRICTS + 2, on_change=_forget_url_note,
-            help="Land und Deutschland sowie bis zu fünf weitere Kreise.",
+            help="Land und Deutschland sowie bis zu fünf weitere Kreise.", placeholder="kein Vergleich",
         )
         year_from, year_to = st.slider("Zeitraum", first, last, key="zeitraum", on_change=_forget_url_note)
         if st.session_state.get("url_note"):

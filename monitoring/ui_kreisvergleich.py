@@ -324,7 +324,7 @@ def similar_districts_card(choice: ComparisonChoice) -> None:
     left, right = st.columns([1, 3])
     k = left.slider("Anzahl", 3, 10, 5, key="kv_k")
     columns = right.multiselect("Merkmale", list(CHARACTERISTICS), default=DEFAULT_CHARACTERISTICS, key="kv_merkmale",
-                                format_func=CHARACTERISTICS.get)
+                                format_func=CHARACTERISTICS.get, placeholder="Merkmale wählen")
     features = query("structure_features", scope=choice.scope, year=choice.year)
     result = _similarity(choice.scope, choice.year, filters.kreis, k, tuple(columns))
     if result.neighbours.empty:

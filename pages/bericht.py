@@ -14,7 +14,8 @@ st.write(
 
 with_charts = [name for name, field in ui.fields().items() if field["trends"]]
 chosen = st.multiselect("Handlungsfelder", with_charts, default=with_charts, key="bericht_felder",
-                        help="Jedes Handlungsfeld bringt seine Zeitreihen als Folien mit.")
+                        help="Jedes Handlungsfeld bringt seine Zeitreihen als Folien mit.",
+                        placeholder="Handlungsfelder wählen")
 first, last = (int(v) for v in ui.query("year_range").iloc[0])
 period = st.slider("Zeitraum", first, last, (max(first, filters.year_from), min(last, filters.year_to)),
                    key="bericht_zeitraum")

@@ -359,3 +359,13 @@ def test_coverage_rows_put_unknown_indicators_last_under_their_id():
     ordered = sorted(rows)
     assert [(field, name) for _, field, name in ordered] == [("Sprache", "Kurse"), ("Arbeit", "Arbeitslose"),
                                                              ("ohne Handlungsfeld", "eigen_x")]
+
+
+def test_every_multiselect_has_a_german_placeholder():
+    """Streamlit's own placeholder, shown when nothing is chosen, is the English "Choose an option"."""
+    overview = run_page("pages/ueberblick.py", "08216")  # the sidebar's widgets (first run)
+    group = run_page("pages/kreisvergleich.py", "", url={"kreis": "08216", "ansicht": "gruppe"})
+    report = run_page("pages/bericht.py", "08216")
+    placeholders = {m.key: m.proto.placeholder for at in (overview, group, report) for m in at.multiselect}
+    assert placeholders == {"vergleich": "kein Vergleich", "kv_merkmale": "Merkmale wählen",
+                            "bericht_felder": "Handlungsfelder wählen"}
