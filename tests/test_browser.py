@@ -380,3 +380,14 @@ def test_sidebar_menu_button_speaks_german(server, page):
     button.click()
     expect(links).not_to_have_count(folded)
     assert button.evaluate(drawn) == {"after": '"Weniger Seiten zeigen"', "size": 0}
+
+
+def test_chart_toolbar_speaks_german(server, page):
+    """Plotly's toolbar is German (locale de); the "Fullscreen" button Streamlit adds to it says "Vollbild"."""
+    open_page(page, server.url + "arbeit?kreis=08216")
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.hover()
+    tooltips = chart.locator(".modebar-btn").evaluate_all(
+        "buttons => buttons.map(b => getComputedStyle(b, '::after').content)")
+    assert '"Vollbild"' in tooltips and '"Grafik als PNG herunterladen"' in tooltips, tooltips
+    assert not [t for t in tooltips if "Fullscreen" in t or "Download" in t], tooltips
