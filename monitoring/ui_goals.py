@@ -68,6 +68,13 @@ def goals_folder_text() -> str:
         return str(folder)
 
 
+def measure_name(goal: goals.Goal, meta: pd.Series) -> str:
+    """What the goal's status is computed from: the indicator's name and, where the goal takes one category of it,
+    that category ("…, weiblich") -- without it a chart of foreign women in employment reads as all of them."""
+    category = goal.lead_indicator[1] if goal.lead_indicator else ""
+    return f"{meta['name']}, {category}" if category else meta["name"]
+
+
 def _goal_region(meta: pd.Series, filters: Filters) -> tuple[str, str]:
     attr = GOAL_LEVEL_REGION.get(meta["level"])
     ags = getattr(filters, attr) if attr else "DG"
@@ -119,7 +126,8 @@ def goal_card(goal: goals.Goal, view: GoalView, *, key: str) -> None:
         details = [f"Ziel: {goal.describe_target(unit, decimals)}" + (" (Beispiel)" if goal.example else ""),
                    f"Zielgruppe: {goal.target_group}" if goal.target_group else "",
                    f"Verantwortlich: {goal.responsible}" if goal.responsible else "",
-                   f"Gemessen an: {meta['name']} ({view.region})" if meta is not None else "Kein Indikator verknüpft"]
+                   f"Gemessen an: {measure_name(goal, meta)} ({view.region})" if meta is not None
+                   else "Kein Indikator verknüpft"]
         st.caption(escape_markdown(" · ".join(d for d in details if d)))
         st.write(explanation)
         if frame is not None and not frame["value"].dropna().empty:
@@ -137,7 +145,7 @@ def goal_card(goal: goals.Goal, view: GoalView, *, key: str) -> None:
 @st.cache_resource(**VIEW_CACHE)
 def _goal_figure(_shown: pd.DataFrame, _goal: goals.Goal, _assessment, _meta: pd.Series, region: str, goal_key: str,
                  version: tuple):
-    figure = goal_charts.goal_figure(_shown, _goal, _assessment, title=f"{_meta['name']}: {region}",
+    figure = goal_charts.goal_figure(_shown, _goal, _assessment, title=f"{measure_name(_goal, _meta)}: {region}",
                                      unit=_meta["unit"], decimals=int(_meta["decimals"]),
                                      source_line=source_line(_shown, _meta), region=region)
     return charts.screen_figure(figure)  # shown only on screen, its title above it (ui.show_chart)

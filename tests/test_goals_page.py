@@ -101,6 +101,12 @@ def test_field_page_shows_its_goals_with_computed_status_after_the_ranking(arbei
     names = [trace.get("name") for trace in goal_charts[0]["data"]]
     assert names == ["Rastatt", "Ausgangswert", "Zielpfad", "Zielwert (Beispiel)"]
 
+    # the women's goal measures one category of its indicator: title and card say so, or the chart of foreign women
+    # in employment reads as all foreign employees
+    assert chart_title(goal_charts[1]).startswith("Ausländische SV-Beschäftigte am Arbeitsort, weiblich: Rastatt")
+    assert any("Gemessen an: Ausländische SV-Beschäftigte am Arbeitsort, weiblich (Rastatt)" in c.value.replace("\\", "")
+               for c in arbeit.caption)  # markdown-escaped text
+
 
 def test_field_page_lists_its_measures_with_status_as_a_compact_table(arbeit):
     """A Markdown table: st.table would load Streamlit's Arrow JavaScript (~1 MB) into the field page."""
