@@ -167,6 +167,7 @@ GERMANY_AGS = "DG"
 # Units that count people or cases: such a series is shown as an index when its regions differ much in size.
 COUNT_UNITS = {"Personen", "Kinder", "Fälle", "Anzahl"}
 INDEX_RATIO = 5  # largest region's typical value / smallest one's above which counts share no axis
+SHARE_UNIT = "Anteil je Region in %"  # a breakdown of counts of regions of very different size (use_shares)
 HOVER = "%{customdata}<extra></extra>"
 
 
@@ -320,10 +321,20 @@ def breakdown_figure(
 ) -> go.Figure:
     """Grouped horizontal bars: categories on the y axis (first category on top), one bar per region.
 
-    df: name (region), category, value (float, NaN = gap), flag (str).
+    df: name (region), category, value (float, NaN = gap), flag (str).  Counts of regions of very different size
+    are shown as each region's shares (``use_shares``; the hover keeps the count).
     """
     data = df.copy()
     data["flag"] = data["flag"].fillna("").astype(str) if "flag" in data else ""
+    data["count"] = float("nan")
+    if use_shares(data, unit):
+        data["count"] = data["value"]
+        data["value"] = data["value"] / data.groupby("name")["value"].transform("sum") * 100
+        own = f"({unit})"
+        title = title.replace(own, f"({SHARE_UNIT})") if own in title else f"{title} ({SHARE_UNIT})"
+        count_unit, unit, decimals = plain_text(unit), "%", 1
+    else:
+        count_unit = ""
     data["category"] = data["category"].astype(str).map(plain_text)  # category names are the axis labels
     data["name"] = data["name"].astype(str).map(plain_text)
     focus_name = None if focus_name is None else plain_text(focus_name)
@@ -339,7 +350,7 @@ def breakdown_figure(
         color = FOCUS_COLOR if focus else BAR_COLORS[others % len(BAR_COLORS)]
         pattern = "" if focus else BAR_PATTERNS[others % len(BAR_PATTERNS)]
         others += 0 if focus else 1
-        fig.add_trace(_breakdown_bars(region, rows, categories, color, pattern, text_unit, decimals))
+        fig.add_trace(_breakdown_bars(region, rows, categories, color, pattern, text_unit, decimals, count_unit))
         missing = rows["value"].isna()
         if missing.any():
             fig.add_trace(_missing_labels(
@@ -355,16 +366,34 @@ def breakdown_figure(
         yaxis={"type": "category", "categoryorder": "array", "categoryarray": categories,
                "range": [len(categories) - 0.5, -0.5], "autorange": False,  # first on top
                "tickmode": "array", "tickvals": categories, "ticktext": labels},
-        xaxis={"title": {"text": text_unit}, "tickformat": ",", "range": _value_range(data["value"]), "showline": True},
+        xaxis={"title": {"text": plain_text(SHARE_UNIT) if count_unit else text_unit}, "tickformat": ",",
+               "range": _value_range(data["value"]), "showline": True},
     )
     fig = apply_house_style(fig, title=title, source_line=source_line, unit=unit, height=max(height, 320))
     return _fixed_label_margin(fig, [line for label in labels for line in label.split("<br>")])
 
 
-def _breakdown_bars(region, rows, categories, color, pattern, unit, decimals) -> go.Bar:
+def use_shares(df: pd.DataFrame, unit: str) -> bool:
+    """Whether a breakdown shows each region's categories as shares of its total: a count whose regions differ more
+    than INDEX_RATIO-fold in size -- Rastatt's 10 naturalisations from Africa beside Germany's 11.416 are no bar."""
+    return (unit or "").strip() in COUNT_UNITS and regions_differ_in_size(df["value"], df["name"])
+
+
+def regions_differ_in_size(values: pd.Series, regions: pd.Series) -> bool:
+    """Whether the regions' typical values (the median of each one's positive values) differ more than
+    INDEX_RATIO-fold: a Kreis of 230.000 beside a Land of 11 Mio."""
+    values = pd.to_numeric(values, errors="coerce")
+    typical = values[values > 0].groupby(regions.astype(str)).median()
+    return bool(len(typical) > 1 and typical.max() / typical.min() > INDEX_RATIO)
+
+
+def _breakdown_bars(region, rows, categories, color, pattern, unit, decimals, count_unit="") -> go.Bar:
+    """One region's bars; with count_unit the values are shares and the hover adds the count ("3,6 % (10 Personen)")."""
     values = pd.to_numeric(rows["value"], errors="coerce")
     flags = rows["flag"].fillna("")
     hover = [f"{region} – {c}: {value_text(v, f, unit, decimals)}" for c, v, f in zip(categories, values, flags)]
+    if count_unit:
+        hover = [h if pd.isna(n) else f"{h} ({fmt.fmt_value(n, count_unit, 0)})" for h, n in zip(hover, rows["count"])]
     return go.Bar(
         x=values, y=categories, orientation="h", name=region, legendgroup=region, offsetgroup=region,
         marker={"color": color, "line": {"color": color, "width": 1},

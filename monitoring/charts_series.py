@@ -22,7 +22,6 @@ from .charts import (
     GERMANY_AGS,
     GERMANY_COLOR,
     HOVER,
-    INDEX_RATIO,
     LAND_COLOR,
     MUTED_COLOR,
     OTHER_COLORS,
@@ -31,6 +30,7 @@ from .charts import (
     VERMILLION,
     apply_house_style,
     plain_text,
+    regions_differ_in_size,
     title_with_unit,
     value_text,
     wrap_lines,
@@ -126,11 +126,7 @@ def use_index(df: pd.DataFrame, unit: str, scale: str = "auto") -> bool:
         raise ValueError(f"Unbekannte Skala „{scale}“ (erwartet: auto, absolute, index)")
     if scale != "auto":
         return scale == "index"
-    if (unit or "").strip() not in COUNT_UNITS:
-        return False
-    values = pd.to_numeric(df["value"], errors="coerce")
-    typical = values[values > 0].groupby(df["ags"].astype(str)).median()
-    return bool(len(typical) > 1 and typical.max() / typical.min() > INDEX_RATIO)
+    return (unit or "").strip() in COUNT_UNITS and regions_differ_in_size(df["value"], df["ags"])
 
 
 def _index_base(data: pd.DataFrame, period_type: str) -> dict:

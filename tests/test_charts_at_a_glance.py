@@ -140,6 +140,36 @@ def test_similar_counts_and_shares_keep_their_values():
     assert charts_series.use_index(_counts(), "%") is False
 
 
+def _naturalisations(germany: list[float]) -> pd.DataFrame:
+    """Naturalisations by continent, 2016 (Rastatt's and Germany's official counts, table 12511-01-01-4)."""
+    return pd.DataFrame({"name": ["Rastatt"] * 3 + ["Deutschland"] * 3, "category": ["Afrika", "Asien", "Europa"] * 2,
+                         "value": [10.0, 35.0, 216.0, *germany], "flag": [""] * 6})
+
+
+def _breakdown(df, unit="Personen"):
+    return charts.breakdown_figure(df, title=f"Einbürgerungen nach Kontinent ({unit}), 2016", unit=unit, decimals=0,
+                                   source_line="Quelle", focus_name="Rastatt")
+
+
+def test_counts_of_regions_of_very_different_size_are_broken_down_as_shares():
+    """Rastatt's 10 naturalisations from Africa beside Germany's 11.416 on one axis are no bar: each region's
+    categories as shares of its total, the count in the hover."""
+    fig = _breakdown(_naturalisations([11416.0, 26925.0, 65593.0]))
+    rastatt, germany = fig.data
+    assert list(rastatt.text) == ["3,8", "13,4", "82,8"] and list(germany.text) == ["11,0", "25,9", "63,1"]
+    assert sum(rastatt.x) == pytest.approx(100) and sum(germany.x) == pytest.approx(100)
+    assert rastatt.customdata[0] == "Rastatt – Afrika: 3,8 % (10 Personen)"
+    assert "(Anteil je Region in %)" in fig.layout.title.text and "(Personen)" not in fig.layout.title.text
+    assert fig.layout.xaxis.title.text == "Anteil je Region in %"
+
+
+def test_breakdowns_of_similar_regions_or_of_shares_keep_their_values():
+    similar = _breakdown(_naturalisations([20.0, 70.0, 400.0]))
+    assert list(similar.data[1].x) == [20.0, 70.0, 400.0] and similar.layout.xaxis.title.text == "Personen"
+    shares = _breakdown(_naturalisations([11416.0, 26925.0, 65593.0]), unit="%")
+    assert list(shares.data[1].x) == [11416.0, 26925.0, 65593.0]
+
+
 def test_scale_can_be_chosen():
     absolute = _figure(_counts(), scale="absolute")
     assert _lines(absolute)[0].y[0] == 226000.0

@@ -369,3 +369,15 @@ def test_every_multiselect_has_a_german_placeholder():
     placeholders = {m.key: m.proto.placeholder for at in (overview, group, report) for m in at.multiselect}
     assert placeholders == {"vergleich": "kein Vergleich", "kv_merkmale": "Merkmale wählen",
                             "bericht_felder": "Handlungsfelder wählen"}
+
+
+def test_naturalisations_by_continent_are_shares_of_each_region():
+    """Rastatt's few hundred naturalisations beside Baden-Württemberg's and Germany's tens of thousands: each region's
+    continents as shares of its own total (charts.use_shares), not counts on one axis."""
+    specs = plotly_specs(run_page("pages/zusammenleben.py", "08216"))
+    chart = next(s for s in specs if chart_title(s).startswith("Einbürgerungen nach Kontinent"))
+    assert chart_title(chart).startswith("Einbürgerungen nach Kontinent (Anteil je Region in %)")
+    bars = [trace for trace in chart["data"] if trace["type"] == "bar"]
+    assert [trace["name"] for trace in bars] == ["Rastatt", "Baden-Württemberg", "Deutschland"]
+    for trace in bars:  # the value labels ("3,8"): one region's shares add up to 100
+        assert sum(float(t.replace(",", ".")) for t in trace["text"] if t) == pytest.approx(100, abs=0.5)
