@@ -176,10 +176,12 @@ HOVER = "%{customdata}<extra></extra>"
 
 def apply_house_style(
     fig: go.Figure, *, title: str, source_line: str, unit: str, height: int | None = None,
+    min_plot_height: int = MIN_PLOT_HEIGHT,
 ) -> go.Figure:
     """Title with unit, German separators, fonts, colours, legend, margins and the source line; returns fig.
 
-    title, unit and source_line are plain text (escaped here: Plotly must not read markup in them).
+    title, unit and source_line are plain text (escaped here: Plotly must not read markup in them).  The figure is
+    at least as high as its title, legend and source line need beside a plot area of min_plot_height.
     """
     title_lines = wrap_lines(plain_text(title_with_unit(title, unit)), TITLE_WRAP)
     source_lines = wrap_lines(plain_text(source_line), SOURCE_WRAP)
@@ -193,7 +195,7 @@ def apply_house_style(
     bottom = below_axis + 8 + 16 * len(source_lines) + 6
     # Titles and source lines wrapped for a phone can take half a chart: the figure grows instead of squeezing the
     # plot area below a readable height.
-    height = max(height, top + bottom + MIN_PLOT_HEIGHT)
+    height = max(height, top + bottom + min_plot_height)
     plot_height = height - top - bottom
     fig.update_layout(
         template="none",

@@ -165,6 +165,10 @@ def _outline_trace(codes, boundaries_url, *, name, line) -> go.Choropleth:
     )
 
 
+SCATTER_PLOT_HEIGHT = 360  # px: two indicators want a plot not much lower than wide, and room for the axis titles
+SCATTER_Y_TITLE_WRAP = 28  # characters per line of the vertical axis title (about 240 px at 16 px)
+
+
 def scatter_figure(
     df: pd.DataFrame, *, title: str, x_title: str, y_title: str, x_decimals: int, y_decimals: int, source_line: str,
     focus_ags: str | None, highlight_ags: tuple[str, ...] = (),
@@ -194,5 +198,7 @@ def scatter_figure(
             name=name or f"▶ {rows['name'].iloc[0]}", customdata=hover, hovertemplate=HOVER,
             marker={"color": color, "symbol": symbol, "size": size, "line": {"color": "white", "width": 1}},
         ))
-    fig.update_layout(xaxis_title=x_title, yaxis_title=y_title, hovermode="closest")
-    return apply_house_style(fig, title=title, source_line=source_line, unit="")
+    # the vertical axis title in lines: "Arbeitslosenquote Ausländer (%), 2020" in one was longer than the plot is high
+    fig.update_layout(xaxis_title=x_title, yaxis_title="<br>".join(wrap_lines(y_title, SCATTER_Y_TITLE_WRAP)),
+                      hovermode="closest")
+    return apply_house_style(fig, title=title, source_line=source_line, unit="", min_plot_height=SCATTER_PLOT_HEIGHT)

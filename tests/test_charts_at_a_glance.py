@@ -286,3 +286,20 @@ def test_plain_text_is_idempotent_and_keeps_ordinary_text():
     assert charts.plain_text("A & B <b>") == "A &amp; B &lt;b&gt;"
     assert charts.plain_text(charts.plain_text("A & B <b>")) == "A &amp; B &lt;b&gt;"
     assert charts.plain_text(None) == ""
+
+
+def test_scatter_axis_titles_fit_the_plot():
+    """The vertical axis title runs along the plot's height: "Arbeitslosenquote Ausländer (%), 2020" in one line
+    was cut at the top of the plot."""
+    df = pd.DataFrame({"ags": ["08216", "08215"], "name": ["Rastatt", "Karlsruhe"], "x": [14.8, 12.0], "y": [8.7, 7.0]})
+    fig = charts_kreisvergleich.scatter_figure(
+        df, title="Ausländeranteil und Arbeitslosenquote der Ausländerinnen und Ausländer, Kreise in Baden-Württemberg",
+        x_title="Ausländeranteil (%), 2020", y_title="Arbeitslosenquote Ausländer (%), 2020", x_decimals=1,
+        y_decimals=1, source_line="Quelle: berechnet aus 12411-03-03-4 und 12411-01-01-4", focus_ags="08216")
+    for shown in (fig, charts.screen_figure(fig)):
+        margin = shown.layout.margin
+        plot_height = shown.layout.height - margin.t - margin.b
+        lines = shown.layout.yaxis.title.text.split("<br>")
+        assert plot_height >= charts_kreisvergleich.SCATTER_PLOT_HEIGHT  # long title and source line: the figure grows
+        assert len(lines) == 2
+        assert max(len(line) for line in lines) * 0.54 * charts.FONT_SIZE < plot_height, (lines, plot_height)
