@@ -329,14 +329,13 @@ def breakdown_figure(
     data = df.copy()
     data["flag"] = data["flag"].fillna("").astype(str) if "flag" in data else ""
     data["count"] = float("nan")
+    count_unit = ""  # with shares: the unit of the counts, which the hover keeps
     if use_shares(data, unit):
         data["count"] = data["value"]
         data["value"] = data["value"] / data.groupby("name")["value"].transform("sum") * 100
         own = f"({unit})"
         title = title.replace(own, f"({SHARE_UNIT})") if own in title else f"{title} ({SHARE_UNIT})"
         count_unit, unit, decimals = plain_text(unit), "%", 1
-    else:
-        count_unit = ""
     data["category"] = data["category"].astype(str).map(plain_text)  # category names are the axis labels
     data["name"] = data["name"].astype(str).map(plain_text)
     focus_name = None if focus_name is None else plain_text(focus_name)
