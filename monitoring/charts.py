@@ -288,6 +288,13 @@ def title_with_unit(title: str, unit: str) -> str:
     return f"{title} (in %)" if unit == "%" else f"{title} ({unit})"
 
 
+def with_shown_unit(title: str, unit: str, shown: str) -> str:
+    """The title with the unit its figure shows instead of the data's ("(Personen)" becomes "(Index, 2015 = 100)"
+    or "(Anteil je Region in %)"); appended where the title names no unit."""
+    own = f"({unit})"
+    return title.replace(own, f"({shown})") if unit and own in title else f"{title} ({shown})"
+
+
 def wrap_lines(text: str, width: int) -> list[str]:
     return textwrap.wrap(text or "", width=width, break_long_words=False, break_on_hyphens=False) or [""]
 
@@ -333,8 +340,7 @@ def breakdown_figure(
     if use_shares(data, unit):
         data["count"] = data["value"]
         data["value"] = data["value"] / data.groupby("name")["value"].transform("sum") * 100
-        own = f"({unit})"
-        title = title.replace(own, f"({SHARE_UNIT})") if own in title else f"{title} ({SHARE_UNIT})"
+        title = with_shown_unit(title, unit, SHARE_UNIT)
         count_unit, unit, decimals = plain_text(unit), "%", 1
     data["category"] = data["category"].astype(str).map(plain_text)  # category names are the axis labels
     data["name"] = data["name"].astype(str).map(plain_text)

@@ -33,6 +33,7 @@ from .charts import (
     regions_differ_in_size,
     title_with_unit,
     value_text,
+    with_shown_unit,
     wrap_lines,
 )
 
@@ -111,8 +112,7 @@ def series_title(title: str, unit: str, df: pd.DataFrame, period_type: str, *, a
     year range in ``title`` is dropped).  With an index, axis_unit ("Index, 2015 = 100") stands for the unit."""
     base = _TRAILING_YEARS.sub("", title or "").rstrip(" ,")
     if axis_unit and axis_unit != unit:
-        own = f"({unit})"
-        base = base.replace(own, f"({axis_unit})") if unit and own in base else f"{base} ({axis_unit})"
+        base = with_shown_unit(base, unit, axis_unit)
     else:
         base = title_with_unit(base, unit)
     years = covered_years(df, period_type)
